@@ -1,0 +1,197 @@
+"""The typed model every stage passes along: revisions, parsed pages, canonical data, findings.
+
+Pure data: no I/O, no printing. A parsed unit keeps the source span of its heading and body so
+that an edit can touch only what it must and every other byte stays identical.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Bullet",
+    "CanonicalOrg",
+    "CanonicalUnit",
+    "Finding",
+    "OrgPage",
+    "Revision",
+    "Span",
+    "TextBlock",
+    "Unit",
+    "UnitKind",
+]
+
+
+class UnitKind(StrEnum):
+    """What a heading introduces; the canonical data compares only structural kinds."""
+
+    DEPARTMENT = "department"
+    TEAM = "team"
+    POSITION = "position"
+    ACCESS_ROLE = "access-role"
+    SECTION = "section"
+    PAGE = "page"
+
+
+class Revision(BaseModel):
+    """One revision of one page as read from the wiki (or from a local file)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    revid: int = 0
+    timestamp: str = ""
+    text: str
+    content_model: str = "wikitext"
+    source: str = "wiki"
+    """Where the text came from: ``wiki`` or a file path, for messages."""
+
+
+class Span(BaseModel):
+    """Half-open character range ``[start, end)`` in the page's wikitext."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int
+    end: int
+
+
+class TextBlock(BaseModel):
+    """A prose paragraph or a bullet item, both as plain text and as source.
+
+    ``offsets[i]`` is the source offset of ``text[i]``, or -1 for a character that does not
+    stand in the source as such (text of a template, an entity); fixes use it to find bytes.
+    """
+
+    text: str
+    span: Span
+    offsets: list[int] = Field(default_factory=list, repr=False)
+    line: int = 0
+
+
+class Bullet(TextBlock):
+    """A list item; ``depth`` is the number of leading list markers (``*`` = 1, ``**`` = 2)."""
+
+    depth: int = 1
+    marker: str = "*"
+
+
+class Unit(BaseModel):
+    """A heading and everything under it up to the next heading of the same or higher level."""
+
+    kind: UnitKind
+    name: str
+    qualifier: str | None = None
+    title: str = ""
+    """The heading text as written, stripped of surrounding spaces and markup."""
+    level: int = 0
+    line: int = 0
+    heading_span: Span | None = None
+    name_span: Span | None = None
+    """Where ``full_name`` stands in the heading, when it is plain contiguous text."""
+    body_span: Span | None = None
+    """From the end of the heading line up to the first child heading or the unit's end."""
+    span: Span | None = None
+    """The whole unit including its children."""
+    prose: list[TextBlock] = Field(default_factory=list)
+    bullets: list[Bullet] = Field(default_factory=list)
+    children: list[Unit] = Field(default_factory=list)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.name}, {self.qualifier}" if self.qualifier else self.name
+
+    def walk(self) -> list[Unit]:
+        """This unit and every descendant, depth first, in page order."""
+        out: list[Unit] = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return out
+
+
+class OrgPage(BaseModel):
+    """A parsed organisation page: the lead section as the root unit, headings as its tree."""
+
+    title: str
+    revid: int = 0
+    timestamp: str = ""
+    text: str = Field(default="", repr=False)
+    """The wikitext the page was parsed from; spans index into it."""
+    root: Unit
+
+    def units(self) -> list[Unit]:
+        """Every unit below the root, in page order."""
+        return self.root.walk()[1:]
+
+
+class CanonicalUnit(BaseModel):
+    """A unit of the approved structure.
+
+    ``prose`` / ``bullets`` set to ``None`` mean "no canonical text": the page's text there is
+    only spell-checked. An empty list means the unit must have none.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["department", "team", "position", "access-role"]
+    name: str = Field(min_length=1)
+    qualifier: str | None = None
+    prose: list[str] | None = None
+    bullets: list[str] | None = None
+    children: list[CanonicalUnit] = Field(default_factory=list)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.name}, {self.qualifier}" if self.qualifier else self.name
+
+    def walk(self) -> list[CanonicalUnit]:
+        out: list[CanonicalUnit] = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return out
+
+
+class CanonicalOrg(BaseModel):
+    """The approved structure a page must follow, as kept in git."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = None
+    source: str | None = None
+    """Where the approved text comes from (a page title or URL), for people."""
+    approved: str | None = None
+    units: list[CanonicalUnit] = Field(default_factory=list)
+
+    def walk(self) -> list[CanonicalUnit]:
+        out: list[CanonicalUnit] = []
+        for unit in self.units:
+            out.extend(unit.walk())
+        return out
+
+
+class Finding(BaseModel):
+    """One thing wrong with a page. The JSON form is a stable contract (see README)."""
+
+    kind: str
+    path: list[str]
+    message: str
+    found: str | None = None
+    expected: str | None = None
+    suggestion: str | None = None
+    line: int | None = None
+    fixable: bool = False
+    basis: Literal["canonical", "dictionary"] | None = None
+    span: Span | None = Field(default=None, exclude=True)
+    """Source range of ``found`` when it maps to contiguous bytes; used by edits, not reported."""
+    detail: dict[str, Any] = Field(default_factory=dict, exclude=True)
+    """Data the editor needs (e.g. where to insert a unit); not part of the JSON contract."""
+
+    def contract(self) -> dict[str, Any]:
+        """The stable JSON object: the contract's keys always, ``basis`` only for typos."""
+        data = self.model_dump(exclude={"span", "detail", "basis"})
+        if self.basis is not None:
+            data["basis"] = self.basis
+        return data

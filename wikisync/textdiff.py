@@ -1,0 +1,166 @@
+"""Word-level comparison of a page's text with the approved text.
+
+Both sides become word streams (case, punctuation and markup do not count); the alignment
+says which words differ. A single word against a single near word is a ``typo``; anything
+larger is ``wording``. Each difference knows the source bytes it would replace, when those
+bytes are plain contiguous text, so the editor can fix it without touching markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from itertools import pairwise
+
+from .model import Span, TextBlock
+from .words import Token, edit_distance, fold, tokenize
+
+__all__ = ["PageWord", "TextDifference", "diff_words", "page_words", "similarity"]
+
+
+@dataclass(frozen=True)
+class PageWord:
+    """A word of the page: its token and the block it stands in."""
+
+    token: Token
+    block: TextBlock
+
+
+@dataclass(frozen=True)
+class TextDifference:
+    kind: str  # "typo" or "wording"
+    found: str
+    expected: str
+    span: Span | None
+    """Source bytes to replace with ``replacement``; ``None`` when not plain contiguous text."""
+    replacement: str
+    line: int
+    context: str
+
+
+def page_words(blocks: list[TextBlock]) -> list[PageWord]:
+    return [PageWord(token, block) for block in blocks for token in tokenize(block.text)]
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two texts are, word by word, ignoring case and punctuation (0..1)."""
+    wa = [fold(t.text) for t in tokenize(a)]
+    wb = [fold(t.text) for t in tokenize(b)]
+    if not wa and not wb:
+        return 1.0
+    return SequenceMatcher(None, wa, wb, autojunk=False).ratio()
+
+
+def _near(a: str, b: str) -> bool:
+    longest = max(len(a), len(b))
+    limit = 1 if longest <= 4 else 2
+    return edit_distance(a, b, limit) <= limit
+
+
+def _source_span(words: list[PageWord], text: str) -> Span | None:
+    """The source range covering ``words`` if it is plain text, else ``None``."""
+    if not words or any(w.block is not words[0].block for w in words):
+        return None
+    block = words[0].block
+    offsets = block.offsets[words[0].token.start : words[-1].token.end]
+    if not offsets or min(offsets) < 0:
+        return None
+    for prev, cur in pairwise(offsets):
+        if cur <= prev:
+            return None
+        if cur != prev + 1 and text[prev + 1 : cur].strip():
+            return None
+    return Span(start=offsets[0], end=offsets[-1] + 1)
+
+
+def _match_case(word: str, like: str) -> str:
+    if like[:1].isupper() and word[:1].islower():
+        return word[:1].upper() + word[1:]
+    if like[:1].islower() and word[:1].isupper() and not word.isupper() and word[1:].islower():
+        return word[:1].lower() + word[1:]
+    return word
+
+
+def _insertion(words: list[PageWord], at: int, inserted: str, text: str) -> Span | None:
+    """Where to insert words that the page lacks: after the previous word, or before the next."""
+    if at > 0:
+        span = _source_span([words[at - 1]], text)
+        return None if span is None else Span(start=span.end, end=span.end)
+    if at < len(words):
+        span = _source_span([words[at]], text)
+        return None if span is None else Span(start=span.start, end=span.start)
+    return None
+
+
+def _context(words: list[PageWord], i1: int, i2: int, change: str) -> str:
+    """The change in its place: 'on track for MediaWiki [+and]'."""
+    before = " ".join(w.token.text for w in words[max(0, i1 - 4) : i1])
+    after = " ".join(w.token.text for w in words[i2 : i2 + 4])
+    return " ".join(part for part in (before, f"[{change}]", after) if part)
+
+
+def diff_words(words: list[PageWord], expected_text: str, text: str) -> list[TextDifference]:
+    """Differences between the page's words and the approved text, in page order.
+
+    ``text`` is the page's wikitext, used to check that a range is plain text.
+    """
+    expected = tokenize(expected_text)
+    a = [fold(w.token.text) for w in words]
+    b = [fold(t.text) for t in expected]
+    out: list[TextDifference] = []
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        line = words[min(i1, len(words) - 1)].block.line if words else 0
+        if (
+            op == "replace"
+            and i2 - i1 == j2 - j1
+            and all(_near(a[i], b[j1 + k]) for k, i in enumerate(range(i1, i2)))
+        ):
+            for k, i in enumerate(range(i1, i2)):
+                found, want = words[i].token.text, expected[j1 + k].text
+                out.append(
+                    TextDifference(
+                        kind="typo",
+                        found=found,
+                        expected=want,
+                        span=_source_span([words[i]], text),
+                        replacement=_match_case(want, found),
+                        line=words[i].block.line,
+                        context=_context(words, i, i + 1, f"{found} → {want}"),
+                    )
+                )
+            continue
+        found = " ".join(w.token.text for w in words[i1:i2])
+        want = expected_text[expected[j1].start : expected[j2 - 1].end] if j2 > j1 else ""
+        if i2 > i1:
+            span = _source_span(words[i1:i2], text)
+            replacement = want
+            if j2 == j1 and span is not None:  # a deletion: take one neighbouring space too
+                if text[span.end : span.end + 1] == " ":
+                    span = Span(start=span.start, end=span.end + 1)
+                elif span.start > 0 and text[span.start - 1] == " ":
+                    span = Span(start=span.start - 1, end=span.end)
+        else:
+            span = _insertion(words, i1, want, text)
+            replacement = f" {want}" if i1 > 0 else f"{want} "
+        if not found:
+            change = f"+{want}"
+        elif not want:
+            change = f"-{found}"
+        else:
+            change = f"{found} → {want}"
+        context = _context(words, i1, i2, change)
+        out.append(
+            TextDifference(
+                kind="wording",
+                found=found,
+                expected=want,
+                span=span,
+                replacement=replacement,
+                line=line,
+                context=context,
+            )
+        )
+    return out
