@@ -83,7 +83,12 @@ class LoginFailed(WikiError):
 
 
 class PageError(WikiError):
-    """One page cannot be used: missing, a redirect, not wikitext, too big."""
+    """One page cannot be used: missing, a redirect, not wikitext, too big.
+
+    The wiki answered fine; the page named is the problem, so it is bad input (exit 2).
+    """
+
+    exit_code = EXIT_INPUT
 
 
 class ConflictError(WikisyncError):

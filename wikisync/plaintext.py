@@ -95,7 +95,11 @@ def _emit_code(code: Wikicode | None, start: int, out: PlainText) -> None:
 def emit_node(node: Node, start: int, out: PlainText) -> None:
     """Append the plain text of one node that starts at source offset ``start``."""
     if isinstance(node, Text):
-        out.add(node.value, start)
+        value = node.value
+        opened = value.find("<!--")
+        if opened >= 0 and "-->" not in value[opened:]:
+            value = value[:opened]  # MediaWiki hides an unclosed comment to the end
+        out.add(value, start)
     elif isinstance(node, Wikilink):
         _emit_wikilink(node, start, out)
     elif isinstance(node, ExternalLink):

@@ -84,7 +84,7 @@ def render_text(result: CheckResult, stream: IO[str], *, color: bool | None = No
             for f in group:
                 row = Text("    ")
                 row.append(f"line {f.line or '?':>4}  ", style="dim")
-                row.append(f"{f.kind:<18}", style=_style(f.kind))
+                row.append(f"{f.kind:<20}", style=_style(f.kind))
                 row.append(f.message)
                 if f.basis:
                     row.append(f"  ({f.basis})", style="dim")

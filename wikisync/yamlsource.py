@@ -132,7 +132,9 @@ def load_model(model: type[M], located: LocatedYaml, *, what: str = "document") 
     try:
         return model.model_validate(located.data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        # an unknown key usually explains a "missing" one (a misspelt name): report it first
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        err = errors[0]
         loc = tuple(err["loc"])
         line = located.line_of(loc)
         key = ".".join(str(part) for part in loc) or what
@@ -142,7 +144,7 @@ def load_model(model: type[M], located: LocatedYaml, *, what: str = "document") 
             message = f"missing key {key!r}"
         else:
             shown = err.get("input")
-            message = f"{key}: {err['msg']}"
+            message = f"{key}: {err['msg'].removeprefix('Value error, ')}"
             if isinstance(shown, str | int | float | bool) and len(str(shown)) < 60:
                 message += f" (got {shown!r})"
         more = len(exc.errors()) - 1
