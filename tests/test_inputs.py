@@ -43,24 +43,40 @@ BAD_MAPPINGS = [
     # (name, text, expected line, words in the message)
     ("malformed.yaml", GOOD_MAPPING + "fix: [typo\n", 11, "malformed YAML"),
     ("unknown-key.yaml", GOOD_MAPPING + "fixes: [typo]\n", 10, "unknown key 'fixes'"),
-    ("nested-unknown.yaml", GOOD_MAPPING.replace("  contact:", "  contakt:"), 3,
-     "unknown key 'wiki.contakt'"),
-    ("wrong-type.yaml", GOOD_MAPPING.replace("enabled: false", "enabled: [x]"), 9,
-     "spelling.enabled"),
+    (
+        "nested-unknown.yaml",
+        GOOD_MAPPING.replace("  contact:", "  contakt:"),
+        3,
+        "unknown key 'wiki.contakt'",
+    ),
+    (
+        "wrong-type.yaml",
+        GOOD_MAPPING.replace("enabled: false", "enabled: [x]"),
+        9,
+        "spelling.enabled",
+    ),
     ("bad-fix-kind.yaml", GOOD_MAPPING + "fix: [extra-team]\n", 10, "cannot be fixed"),
-    ("missing-canonical.yaml",
-     GOOD_MAPPING.replace(str(MIRAHEZE / "canonical" / "sre-2021.yaml"), "nowhere.yaml"), 6,
-     "canonical file not found"),
+    (
+        "missing-canonical.yaml",
+        GOOD_MAPPING.replace(str(MIRAHEZE / "canonical" / "sre-2021.yaml"), "nowhere.yaml"),
+        6,
+        "canonical file not found",
+    ),
     ("duplicate.yaml", GOOD_MAPPING + "canonical: x.yaml\n", 10, "duplicate key 'canonical'"),
     ("bad-url.yaml", GOOD_MAPPING.replace("https://wiki", "ftp://wiki"), 2, "wiki.api_url"),
-    ("bad-rule.yaml", GOOD_MAPPING + "conventions:\n  rules:\n    - {kind: team}\n", 12,
-     "exactly one of"),
+    (
+        "bad-rule.yaml",
+        GOOD_MAPPING + "conventions:\n  rules:\n    - {kind: team}\n",
+        12,
+        "exactly one of",
+    ),
     ("not-a-mapping.yaml", "- just\n- a list\n", 1, "YAML mapping"),
 ]
 
 
-@pytest.mark.parametrize(("name", "text", "line", "words"), BAD_MAPPINGS,
-                         ids=[b[0] for b in BAD_MAPPINGS])
+@pytest.mark.parametrize(
+    ("name", "text", "line", "words"), BAD_MAPPINGS, ids=[b[0] for b in BAD_MAPPINGS]
+)
 def test_bad_mapping_is_one_line_with_file_and_line(
     tmp_path: Path, name: str, text: str, line: int, words: str
 ) -> None:
@@ -73,8 +89,9 @@ def test_bad_mapping_is_one_line_with_file_and_line(
     assert "\n" not in message
 
 
-@pytest.mark.parametrize(("name", "text", "line", "words"), BAD_MAPPINGS[:3],
-                         ids=[b[0] for b in BAD_MAPPINGS[:3]])
+@pytest.mark.parametrize(
+    ("name", "text", "line", "words"), BAD_MAPPINGS[:3], ids=[b[0] for b in BAD_MAPPINGS[:3]]
+)
 def test_bad_mapping_through_the_command(
     tmp_path: Path, name: str, text: str, line: int, words: str
 ) -> None:
@@ -88,8 +105,7 @@ def test_bad_mapping_through_the_command(
 
 
 def test_bad_canonical_names_its_line(tmp_path: Path) -> None:
-    path = write(tmp_path, "canon.yaml",
-                 "units:\n  - kind: team\n    name: A\n    colour: red\n")
+    path = write(tmp_path, "canon.yaml", "units:\n  - kind: team\n    name: A\n    colour: red\n")
     with pytest.raises(InputError, match=r"canon\.yaml:4: unknown key 'units\.0\.colour'"):
         load_canonical(path)
     path = write(tmp_path, "canon2.yaml", "units:\n  - kind: squad\n    name: A\n")

@@ -126,6 +126,63 @@ def check(
     sys.exit(result.exit_code)
 
 
+@cli.command("import")
+@click.option("--api-url", required=True, help="The wiki's api.php URL.")
+@click.option("--page", "title", required=True, help="Title of the page to import.")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the canonical YAML.",
+)
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Take heading conventions, contact and credentials file from this mapping.",
+)
+@click.option("--contact", help="Operator contact for the User-Agent (or WIKISYNC_CONTACT).")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option(
+    "--allow-insecure-http", is_flag=True, help="Allow plain http to a host that is not loopback."
+)
+@handle_errors
+def import_(
+    api_url: str,
+    title: str,
+    output: Path,
+    mapping_path: Path | None,
+    contact: str | None,
+    force: bool,
+    allow_insecure_http: bool,
+) -> None:
+    """Turn a live page into canonical YAML, once, to adopt it.
+
+    Example: wikisync import --api-url https://meta.miraheze.org/w/api.php
+    --page "Tech:SRE 2021 Restructure" --output mappings/miraheze/canonical/sre.yaml
+    """
+    from .live import default_contact, import_page, open_session, write_canonical
+
+    mapping = load_mapping(mapping_path) if mapping_path is not None else None
+    credentials = mapping.wiki.credentials_file if mapping is not None else None
+    session = open_session(
+        api_url,
+        contact=contact or (mapping.wiki.contact if mapping is not None else default_contact()),
+        credentials_file=mapping.resolve(credentials) if mapping and credentials else None,
+        allow_insecure_http=allow_insecure_http,
+    )
+    org = import_page(
+        session, title, conventions=mapping.conventions if mapping is not None else None
+    )
+    write_canonical(org, output, force=force)
+    units = org.walk()
+    counts: dict[str, int] = {}
+    for unit in units:
+        counts[unit.kind] = counts.get(unit.kind, 0) + 1
+    parts = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items())
+    click.echo(f"wrote {output}: {len(units)} units ({parts}) from {title}")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="wikisync")

@@ -7,8 +7,9 @@ than a missing unit plus an extra one.
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -41,18 +42,24 @@ _TITLES = {
 
 
 class _Slip(Protocol):
-    word: str
-    start: int
-    end: int
-    suggestions: tuple[str, ...]
-    fixable: bool
-    real_word: bool
+    @property
+    def word(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def suggestions(self) -> tuple[str, ...]: ...
+    @property
+    def fixable(self) -> bool: ...
+    @property
+    def real_word(self) -> bool: ...
 
 
 class SpellChecker(Protocol):
     """What compare needs of a spelling checker (``wikisync.spelling.Speller`` is one)."""
 
-    def check(self, text: str, page_words: dict[str, int] | None = None) -> list[_Slip]: ...
+    def check(self, text: str, page_words: Mapping[str, int] | None = None) -> Sequence[_Slip]: ...
 
 
 @dataclass(frozen=True)
@@ -308,7 +315,9 @@ class _Comparison:
             return
         parent_unit = parent_page.unit if parent_page is not None else self.page.root
         heading = heading_text(unit.kind, unit.full_name, conventions)
-        path = [*(parent_page.path if parent_page else []), heading]
+        placed = [self.page_of[id(s)] for s in c.siblings if id(s) in self.page_of]
+        base = placed[0].path[:-1] if placed else (parent_page.path if parent_page else [])
+        path = [*base, heading]
         insert_at, level = self._insertion_point(c, parent_unit)
         sub = len(unit.walk()) - 1
         extra = f" (with {sub} unit{'s' if sub != 1 else ''} under it)" if sub else ""
@@ -441,15 +450,26 @@ class _Comparison:
                 path_of(child, child_path)
 
         path_of(self.page.root, [])
+        # one call for the whole page: the checker prepares the page's words only once
+        texts: list[str] = []
+        starts: list[int] = []
+        owners: list[tuple[list[str], TextBlock]] = []
+        at = 0
         for unit in self.page.root.walk():
             for block in [*unit.prose, *unit.bullets]:
                 if id(block) in covered:
                     continue
-                for slip in self.speller.check(block.text, counts):
-                    self.slip(paths.get(id(unit), []), block, slip)
+                texts.append(block.text)
+                starts.append(at)
+                owners.append((paths.get(id(unit), []), block))
+                at += len(block.text) + 2
+        for slip in self.speller.check("\n\n".join(texts), counts):
+            index = bisect.bisect_right(starts, slip.start) - 1
+            path, block = owners[index]
+            self.slip(path, block, slip, slip.start - starts[index])
 
-    def slip(self, path: list[str], block: TextBlock, slip: _Slip) -> None:
-        offsets = block.offsets[slip.start : slip.end]
+    def slip(self, path: list[str], block: TextBlock, slip: _Slip, start: int) -> None:
+        offsets = block.offsets[start : start + slip.end - slip.start]
         span = None
         if offsets and min(offsets) >= 0 and offsets[-1] - offsets[0] == len(offsets) - 1:
             span = Span(start=offsets[0], end=offsets[-1] + 1)

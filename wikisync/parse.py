@@ -113,10 +113,9 @@ def _fill_body(unit: Unit, lines: list[_Line], index: LineIndex) -> None:
         elif not has_text:
             flush()
         else:
-            if paragraph.chars:
+            if paragraph:
                 paragraph.add(" ", -1)
-            paragraph.chars.extend(line.plain.chars)
-            paragraph.offsets.extend(line.plain.offsets)
+            paragraph.extend(line.plain)
     flush()
 
 

@@ -7,6 +7,7 @@ carries its source offset (or -1 when it has no single place there, e.g. an HTML
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -61,21 +62,32 @@ NON_TEXT_NAMESPACES = ("category:", "file:", "image:", "media:")
 
 @dataclass
 class PlainText:
-    """Characters with their source offsets; appended to while walking nodes."""
+    """Text pieces with one source offset per character; appended to while walking nodes."""
 
-    chars: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
     offsets: list[int] = field(default_factory=list)
 
     def add(self, text: str, start: int) -> None:
-        self.chars.extend(text)
+        if not text:
+            return
+        self.parts.append(text)
         if start < 0:
             self.offsets.extend([-1] * len(text))
         else:
             self.offsets.extend(range(start, start + len(text)))
 
+    def extend(self, other: PlainText) -> None:
+        self.parts.extend(other.parts)
+        self.offsets.extend(other.offsets)
+
+    def __bool__(self) -> bool:
+        return bool(self.offsets)
+
     @property
     def text(self) -> str:
-        return "".join(self.chars)
+        if len(self.parts) > 1:
+            self.parts = ["".join(self.parts)]
+        return self.parts[0] if self.parts else ""
 
 
 def emit_nodes(nodes: Iterable[Node], start: int, out: PlainText) -> int:
@@ -167,19 +179,28 @@ def _emit_tag(node: Tag, start: int, out: PlainText) -> None:
         out.add(inner.text, -1)
 
 
+_NON_SPACE = re.compile(r"\S+")
+
+
 def normalize_space(plain: PlainText) -> PlainText:
-    """Collapse whitespace runs to one space and strip the ends, keeping offsets aligned."""
+    """Collapse whitespace runs to one space and strip the ends, keeping offsets aligned.
+
+    A collapsed run keeps the offset of its first character, so a range of words still maps
+    to one stretch of source.
+    """
+    text = plain.text
+    offsets = plain.offsets
     out = PlainText()
-    space_at: int | None = None
-    for char, offset in zip(plain.chars, plain.offsets, strict=True):
-        if char.isspace():
-            if out.chars and space_at is None:
-                space_at = offset
-            continue
-        if space_at is not None:
-            out.chars.append(" ")
-            out.offsets.append(space_at)
-            space_at = None
-        out.chars.append(char)
-        out.offsets.append(offset)
+    words: list[str] = []
+    out_offsets = out.offsets
+    previous_end = -1
+    for match in _NON_SPACE.finditer(text):
+        start, end = match.span()
+        if previous_end >= 0:
+            words.append(" ")
+            out_offsets.append(offsets[previous_end])
+        words.append(match.group())
+        out_offsets.extend(offsets[start:end])
+        previous_end = end
+    out.parts = ["".join(words)] if words else []
     return out

@@ -7,6 +7,7 @@ A word keeps inner apostrophes and hyphens ("Miraheze's", "day-to-day") so that 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 __all__ = ["Token", "edit_distance", "fold", "tokenize"]
@@ -20,11 +21,13 @@ class Token(NamedTuple):
     end: int
 
 
-def tokenize(text: str) -> list[Token]:
-    """The words of ``text`` with their character ranges."""
-    return [Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+@lru_cache(maxsize=8192)
+def tokenize(text: str) -> tuple[Token, ...]:
+    """The words of ``text`` with their character ranges (cached: texts recur across pages)."""
+    return tuple(Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(text))
 
 
+@lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """The comparison form of a word: case and apostrophe style do not count."""
     return word.casefold().replace("’", "'").replace("‐", "-")

@@ -1,0 +1,155 @@
+"""Checks and imports against a live wiki: open a session, pick pages, read them in batches.
+
+The reading is the only live part; parsing and comparing are the same code the offline check
+runs. Page-level problems (missing, redirect, not wikitext) are reported per page.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .canonical import canonical_from_page, dump_canonical
+from .errors import InputError, PageError
+from .mapping import Conventions, Mapping
+from .model import CanonicalOrg
+from .parse import parse_page
+from .pipeline import CheckContext, CheckResult, PageResult
+from .redaction import register_secret
+from .wiki import WikiGateway, WikiSession, credentials_from_env_or_file
+
+__all__ = [
+    "check_live",
+    "default_contact",
+    "import_page",
+    "open_session",
+    "resolve_titles",
+    "session_for",
+    "write_canonical",
+]
+
+
+def open_session(
+    api_url: str,
+    *,
+    contact: str,
+    credentials_file: Path | None = None,
+    allow_insecure_http: bool = False,
+) -> WikiSession:
+    """Connect, and log in when credentials are given (anonymous reads otherwise)."""
+    credentials = credentials_from_env_or_file(credentials_file)
+    if credentials is not None:
+        register_secret(credentials[1])
+    session = WikiSession.connect(api_url, contact=contact, allow_insecure_http=allow_insecure_http)
+    if credentials is not None:
+        session.login(*credentials)
+    return session
+
+
+def session_for(
+    mapping: Mapping, *, api_url: str | None = None, allow_insecure_http: bool = False
+) -> WikiSession:
+    credentials_file = mapping.wiki.credentials_file
+    return open_session(
+        api_url or mapping.wiki.api_url,
+        contact=mapping.wiki.contact,
+        credentials_file=mapping.resolve(credentials_file) if credentials_file else None,
+        allow_insecure_http=allow_insecure_http,
+    )
+
+
+def resolve_titles(mapping: Mapping, gateway: WikiGateway) -> list[str]:
+    """The mapping's pages: listed titles, then a prefix's and a category's, without repeats."""
+    titles = list(mapping.pages.titles)
+    if mapping.pages.prefix:
+        titles += gateway.list_titles(prefix=mapping.pages.prefix)
+    if mapping.pages.category:
+        titles += gateway.list_titles(category=mapping.pages.category)
+    return list(dict.fromkeys(titles))
+
+
+@contextmanager
+def _progress(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
+    """A ``tick`` to call once per page: a bar on stderr when asked, nothing otherwise."""
+    if not enabled or total < 2:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task("checking pages", total=total)
+        yield lambda: bar.advance(task)
+
+
+def check_live(
+    context: CheckContext,
+    *,
+    api_url: str | None = None,
+    allow_insecure_http: bool = False,
+    progress: bool = False,
+    gateway: WikiGateway | None = None,
+) -> CheckResult:
+    """Read the mapping's pages from the wiki in batches and check each one."""
+    mapping = context.mapping
+    if gateway is None:
+        gateway = session_for(mapping, api_url=api_url, allow_insecure_http=allow_insecure_http)
+    titles = resolve_titles(mapping, gateway)
+    result = CheckResult(mapping=mapping.path)
+    if not titles:
+        return result
+    fetched = gateway.fetch_revisions(titles)
+    for problem in fetched.problems:
+        result.pages.append(
+            PageResult(
+                title=problem.title, source="wiki", problem=f"{problem.reason}: {problem.detail}"
+            )
+        )
+    with _progress(progress, len(fetched.revisions)) as tick:
+        for revision in fetched.revisions:
+            result.pages.append(context.check(revision))
+            tick()
+    order = {title: i for i, title in enumerate(titles)}
+    result.pages.sort(key=lambda page: order.get(page.title, len(order)))
+    return result
+
+
+def default_contact() -> str:
+    """Who to contact about an import's requests, when no mapping names anyone."""
+    contact = os.environ.get("WIKISYNC_CONTACT", "").strip()
+    if contact:
+        return contact
+    user = os.environ.get("WIKISYNC_USERNAME", "").split("@", 1)[0].strip()
+    return f"User:{user}" if user else "operator unknown; set WIKISYNC_CONTACT"
+
+
+def import_page(
+    gateway: WikiGateway, title: str, *, conventions: Conventions | None = None
+) -> CanonicalOrg:
+    """Canonical data as a live page states it (the first step of adopting a page)."""
+    fetched = gateway.fetch_revisions([title])
+    if fetched.problems:
+        problem = fetched.problems[0]
+        raise PageError(f"cannot import: {problem.reason}: {problem.detail}", page=title)
+    if not fetched.revisions:
+        raise PageError("cannot import: the wiki returned no revision", page=title)
+    revision = fetched.revisions[0]
+    page = parse_page(revision.text, title=revision.title, conventions=conventions)
+    org = canonical_from_page(page, source=f"{revision.title} (revision {revision.revid})")
+    if not org.units:
+        raise InputError(
+            "no departments, teams, positions or access roles found; check the heading conventions",
+            source=title,
+        )
+    return org
+
+
+def write_canonical(org: CanonicalOrg, output: Path, *, force: bool = False) -> None:
+    if output.exists() and not force:
+        raise InputError("output file exists; pass --force to replace it", source=str(output))
+    try:
+        output.write_text(dump_canonical(org), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", source=str(output)) from None
