@@ -7,8 +7,10 @@ runs. Page-level problems (missing, redirect, not wikitext) are reported per pag
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .canonical import canonical_from_page, dump_canonical
@@ -18,7 +20,7 @@ from .model import CanonicalOrg
 from .parse import parse_page
 from .pipeline import CheckContext, CheckResult, PageResult
 from .redaction import register_secret
-from .wiki import WikiGateway, WikiSession, credentials_from_env_or_file
+from .wiki import FetchResult, WikiGateway, WikiSession, credentials_from_env_or_file
 
 __all__ = [
     "check_live",
@@ -84,6 +86,45 @@ def _progress(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
         yield lambda: bar.advance(task)
 
 
+def fetch_ahead(gateway: WikiGateway, titles: Sequence[str]) -> Iterator[FetchResult]:
+    """Batches of revisions, the next one read while the caller checks the current one.
+
+    One reader thread sends the requests, one at a time, so the wiki still sees serial
+    requests; checking (CPU) overlaps with waiting for the wiki (I/O). Errors reach the
+    caller in order; leaving early stops the reader after its current request.
+    """
+    size = max(1, int(getattr(gateway, "batch_size", 50)))
+    chunks = [titles[i : i + size] for i in range(0, len(titles), size)]
+    if len(chunks) <= 1:
+        yield gateway.fetch_revisions(list(titles))
+        return
+    ready: queue.Queue[FetchResult | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    return
+                ready.put(gateway.fetch_revisions(chunk))
+            ready.put(None)
+        except BaseException as exc:  # handed to the caller's thread and raised there
+            ready.put(exc)
+
+    reader = threading.Thread(target=read, name="wikisync-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while reader.is_alive():  # drain so a reader blocked on put() can finish
+            with suppress(queue.Empty):
+                ready.get(timeout=0.1)
+
+
 def check_live(
     context: CheckContext,
     *,
@@ -100,17 +141,15 @@ def check_live(
     result = CheckResult(mapping=mapping.path)
     if not titles:
         return result
-    fetched = gateway.fetch_revisions(titles)
-    for problem in fetched.problems:
-        result.pages.append(
-            PageResult(
-                title=problem.title, source="wiki", problem=f"{problem.reason}: {problem.detail}"
-            )
-        )
-    with _progress(progress, len(fetched.revisions)) as tick:
-        for revision in fetched.revisions:
-            result.pages.append(context.check(revision))
-            tick()
+    with _progress(progress, len(titles)) as tick:
+        for fetched in fetch_ahead(gateway, titles):
+            for problem in fetched.problems:
+                reason = f"{problem.reason}: {problem.detail}"
+                result.pages.append(PageResult(title=problem.title, source="wiki", problem=reason))
+                tick()
+            for revision in fetched.revisions:
+                result.pages.append(context.check(revision))
+                tick()
     order = {title: i for i, title in enumerate(titles)}
     result.pages.sort(key=lambda page: order.get(page.title, len(order)))
     return result

@@ -6,6 +6,7 @@ that an edit can touch only what it must and every other byte stays identical.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -50,16 +51,21 @@ class Revision(BaseModel):
     """Where the text came from: ``wiki`` or a file path, for messages."""
 
 
-class Span(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Span:
     """Half-open character range ``[start, end)`` in the page's wikitext."""
-
-    model_config = ConfigDict(frozen=True)
 
     start: int
     end: int
 
 
-class TextBlock(BaseModel):
+# The parsed page is plain dataclasses, not pydantic models: a page makes hundreds of these
+# and validating them cost a third of a check. What crosses a file or process boundary
+# (mapping, canonical data, findings, plans) stays pydantic.
+
+
+@dataclass(kw_only=True, slots=True)
+class TextBlock:
     """A prose paragraph or a bullet item, both as plain text and as source.
 
     ``offsets[i]`` is the source offset of ``text[i]``, or -1 for a character that does not
@@ -68,10 +74,11 @@ class TextBlock(BaseModel):
 
     text: str
     span: Span
-    offsets: list[int] = Field(default_factory=list, repr=False)
+    offsets: list[int] = field(default_factory=list, repr=False)
     line: int = 0
 
 
+@dataclass(kw_only=True, slots=True)
 class Bullet(TextBlock):
     """A list item; ``depth`` is the number of leading list markers (``*`` = 1, ``**`` = 2)."""
 
@@ -79,7 +86,8 @@ class Bullet(TextBlock):
     marker: str = "*"
 
 
-class Unit(BaseModel):
+@dataclass(kw_only=True, slots=True)
+class Unit:
     """A heading and everything under it up to the next heading of the same or higher level."""
 
     kind: UnitKind
@@ -96,9 +104,9 @@ class Unit(BaseModel):
     """From the end of the heading line up to the first child heading or the unit's end."""
     span: Span | None = None
     """The whole unit including its children."""
-    prose: list[TextBlock] = Field(default_factory=list)
-    bullets: list[Bullet] = Field(default_factory=list)
-    children: list[Unit] = Field(default_factory=list)
+    prose: list[TextBlock] = field(default_factory=list)
+    bullets: list[Bullet] = field(default_factory=list)
+    children: list[Unit] = field(default_factory=list)
 
     @property
     def full_name(self) -> str:
@@ -112,15 +120,16 @@ class Unit(BaseModel):
         return out
 
 
-class OrgPage(BaseModel):
+@dataclass(kw_only=True, slots=True)
+class OrgPage:
     """A parsed organisation page: the lead section as the root unit, headings as its tree."""
 
     title: str
+    root: Unit
     revid: int = 0
     timestamp: str = ""
-    text: str = Field(default="", repr=False)
+    text: str = field(default="", repr=False)
     """The wikitext the page was parsed from; spans index into it."""
-    root: Unit
 
     def units(self) -> list[Unit]:
         """Every unit below the root, in page order."""

@@ -78,7 +78,10 @@ def _block(plain: PlainText, line: LineIndex, fallback: int) -> TextBlock:
     start = known[0] if known else fallback
     end = known[-1] + 1 if known else fallback
     return TextBlock(
-        text=norm.text, span=Span(start=start, end=end), offsets=norm.offsets, line=line.line(start)
+        text=norm.text,
+        span=Span(start=start, end=end),
+        offsets=norm.offsets,
+        line=line.line(start),
     )
 
 
@@ -179,7 +182,12 @@ def parse_page(
     code = mwparserfromhell.parse(text, skip_style_tags=True)
     index = LineIndex(text)
     root = Unit(
-        kind=UnitKind.PAGE, name="", title=title, level=0, line=1, span=Span(start=0, end=len(text))
+        kind=UnitKind.PAGE,
+        name="",
+        title=title,
+        level=0,
+        line=1,
+        span=Span(start=0, end=len(text)),
     )
     stack: list[Unit] = [root]
     bodies: list[tuple[Unit, int, list[tuple[Node, int]]]] = [(root, 0, [])]
@@ -217,7 +225,9 @@ def parse_page(
         unit.body_span = Span(start=body_start, end=body_end)
         _fill_body(unit, _split_lines(nodes, body_start), index)
     _close_spans(root, len(text))
-    return OrgPage(title=title, revid=revid, timestamp=timestamp, text=text, root=root)
+    return OrgPage(
+        title=title, revid=revid, timestamp=timestamp, text=text, root=root
+    )
 
 
 def _close_spans(unit: Unit, end: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from itertools import pairwise
 
 from .model import Span, TextBlock
@@ -42,6 +43,7 @@ def page_words(blocks: list[TextBlock]) -> list[PageWord]:
     return [PageWord(token, block) for block in blocks for token in tokenize(block.text)]
 
 
+@lru_cache(maxsize=4096)
 def similarity(a: str, b: str) -> float:
     """How alike two texts are, word by word, ignoring case and punctuation (0..1)."""
     wa = [fold(t.text) for t in tokenize(a)]
@@ -49,6 +51,12 @@ def similarity(a: str, b: str) -> float:
     if not wa and not wb:
         return 1.0
     return SequenceMatcher(None, wa, wb, autojunk=False).ratio()
+
+
+@lru_cache(maxsize=4096)
+def _opcodes(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[str, int, int, int, int]]:
+    """Word alignment; cached, since the same paragraphs recur across pages and runs."""
+    return SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
 
 
 def _near(a: str, b: str) -> bool:
@@ -108,8 +116,7 @@ def diff_words(words: list[PageWord], expected_text: str, text: str) -> list[Tex
     a = [fold(w.token.text) for w in words]
     b = [fold(t.text) for t in expected]
     out: list[TextDifference] = []
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in _opcodes(tuple(a), tuple(b)):
         if op == "equal":
             continue
         line = words[min(i1, len(words) - 1)].block.line if words else 0
