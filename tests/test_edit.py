@@ -201,18 +201,24 @@ def test_unit_at_end_of_page_keeps_missing_final_newline(context: CheckContext) 
     assert not [f for f in check(context, result.text) if f.kind == "missing-team"]
 
 
-def test_unit_that_would_not_read_back_is_skipped(context: CheckContext) -> None:
-    # The access role would land as a level-2 heading outside "Additional Access Roles",
-    # where it reads as a plain section: the editor refuses rather than add a stray heading.
+def test_missing_access_role_goes_under_its_section(context: CheckContext) -> None:
     text = SNAPSHOT.read_text(encoding="utf-8")
     cut = text[: text.index("=== Cache")] + text[text.index("=== Puppet") :]
     findings = check(context, cut)
     missing = [f for f in findings if f.kind == "missing-access-role"]
     assert missing and missing[0].fixable
     result = apply_findings(cut, missing, conventions(context))
-    assert result.text == cut
-    assert result.applied == []
-    assert "would not read as access-role" in result.skipped[0][1]
+    assert "== Additional Access Roles ==\n=== Cache ===\n=== Puppet ===" in result.text
+    assert [f.kind for f in check(context, result.text) if f.kind.endswith("access-role")] == []
+
+
+def test_access_role_without_its_section_is_not_fixable(context: CheckContext) -> None:
+    text = SNAPSHOT.read_text(encoding="utf-8")
+    cut = text[: text.index("== Additional Access Roles")] + text[text.index("== See also") :]
+    missing = [f for f in check(context, cut) if f.kind == "missing-access-role"]
+    assert [f.expected for f in missing] == ["Cache", "Puppet"]
+    assert not any(f.fixable for f in missing)
+    assert apply_findings(cut, missing, conventions(context)).text == cut
 
 
 def finding(kind: str, start: int, end: int, replacement: str, found: str | None) -> Finding:

@@ -318,7 +318,8 @@ class _Comparison:
         placed = [self.page_of[id(s)] for s in c.siblings if id(s) in self.page_of]
         base = placed[0].path[:-1] if placed else (parent_page.path if parent_page else [])
         path = [*base, heading]
-        insert_at, level = self._insertion_point(c, parent_unit)
+        place = self._insertion_point(c, parent_unit)
+        insert_at, level = place if place is not None else (len(self.page.text), 0)
         sub = len(unit.walk()) - 1
         extra = f" (with {sub} unit{'s' if sub != 1 else ''} under it)" if sub else ""
         where = f' under "{parent_unit.title}"' if parent_page is not None else ""
@@ -328,28 +329,50 @@ class _Comparison:
             f'{label} "{unit.full_name}" is missing{where}{extra}',
             expected=unit.full_name,
             line=self._line_at(insert_at),
-            capable=unit.prose is not None or unit.bullets is not None or not unit.children,
+            capable=place is not None
+            and (unit.prose is not None or unit.bullets is not None or not unit.children),
             span=Span(start=insert_at, end=insert_at),
             detail={"unit": unit.model_dump(), "level": level},
         )
 
-    def _insertion_point(self, c: _CanonEntry, parent: Unit) -> tuple[int, int]:
-        """Where the canonical order puts a missing unit, and its heading level."""
-        index = next(i for i, s in enumerate(c.siblings) if s is c.unit)
-        sibling_levels = [
-            self.page_of[id(s)].unit.level for s in c.siblings if id(s) in self.page_of
-        ]
+    def _holder_section(self, kind: str) -> str | None:
+        """The heading a kind's units must sit under, if the conventions say so."""
+        for rule in self.options.conventions.rules:
+            if rule.kind == kind and rule.children_of is not None:
+                return rule.children_of
+        return None
+
+    def _find_section(self, title: str) -> Unit | None:
+        wanted = _key(title)
+        return next((u for u in self.page.units() if _key(u.title) == wanted), None)
+
+    def _insertion_point(self, c: _CanonEntry, parent: Unit) -> tuple[int, int] | None:
+        """Where the canonical order puts a missing unit, and its heading level.
+
+        ``None`` when the page has no place for it (its holding section is missing).
+        """
+        siblings = c.siblings
+        holder = self._holder_section(c.unit.kind)
+        if holder is not None:  # e.g. access roles live under "Additional Access Roles"
+            siblings = [s for s in siblings if s.kind == c.unit.kind]
+        index = next(i for i, s in enumerate(siblings) if s is c.unit)
+        sibling_levels = [self.page_of[id(s)].unit.level for s in siblings if id(s) in self.page_of]
         level = sibling_levels[0] if sibling_levels else parent.level + 1
         if parent.kind == UnitKind.PAGE and not sibling_levels:
             level = 2
-        for before in reversed(c.siblings[:index]):
+        for before in reversed(siblings[:index]):
             entry = self.page_of.get(id(before))
             if entry is not None and entry.unit.span is not None:
                 return entry.unit.span.end, level
-        for after in c.siblings[index + 1 :]:
+        for after in siblings[index + 1 :]:
             entry = self.page_of.get(id(after))
             if entry is not None and entry.unit.heading_span is not None:
                 return entry.unit.heading_span.start, level
+        if holder is not None:
+            section = self._find_section(holder)
+            if section is None or section.span is None:
+                return None
+            return section.span.end, section.level + 1
         if parent.kind == UnitKind.PAGE:
             return len(self.page.text), level
         assert parent.span is not None

@@ -89,11 +89,19 @@ def _match_case(word: str, like: str) -> str:
     return word
 
 
+_TRAILING_PUNCTUATION = frozenset(",;:")
+
+
 def _insertion(words: list[PageWord], at: int, inserted: str, text: str) -> Span | None:
     """Where to insert words that the page lacks: after the previous word, or before the next."""
     if at > 0:
         span = _source_span([words[at - 1]], text)
-        return None if span is None else Span(start=span.end, end=span.end)
+        if span is None:
+            return None
+        end = span.end  # after the word's own punctuation: "MediaWiki, and" not "MediaWiki and,"
+        while end < len(text) and text[end] in _TRAILING_PUNCTUATION:
+            end += 1
+        return Span(start=end, end=end)
     if at < len(words):
         span = _source_span([words[at]], text)
         return None if span is None else Span(start=span.start, end=span.start)
