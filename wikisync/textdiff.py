@@ -54,9 +54,9 @@ def similarity(a: str, b: str) -> float:
 
 
 @lru_cache(maxsize=4096)
-def _opcodes(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[str, int, int, int, int]]:
+def _opcodes(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[tuple[str, int, int, int, int], ...]:
     """Word alignment; cached, since the same paragraphs recur across pages and runs."""
-    return SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    return tuple(SequenceMatcher(None, a, b, autojunk=False).get_opcodes())
 
 
 def _near(a: str, b: str) -> bool:
