@@ -180,6 +180,7 @@ def _emit_tag(node: Tag, start: int, out: PlainText) -> None:
 
 
 _NON_SPACE = re.compile(r"\S+")
+_UNUSUAL_SPACE = re.compile(r"\s\s|[^\S ]")
 
 
 def normalize_space(plain: PlainText) -> PlainText:
@@ -190,6 +191,8 @@ def normalize_space(plain: PlainText) -> PlainText:
     """
     text = plain.text
     offsets = plain.offsets
+    if text == text.strip() and not _UNUSUAL_SPACE.search(text):
+        return plain  # already normal: the common case of a one-line paragraph
     out = PlainText()
     words: list[str] = []
     out_offsets = out.offsets
