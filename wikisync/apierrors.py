@@ -53,13 +53,21 @@ API_ERRORS: dict[str, tuple[type[WikisyncError], str]] = {
         WikiError,
         "An abuse filter warned about the edit; it was not resubmitted. Review it by hand.",
     ),
+    "hookaborted": (WikiError, "An extension of the wiki refused the edit."),
+    "badmd5": (
+        WikiError,
+        "The text arrived changed (MD5 mismatch), so the wiki refused it; nothing written.",
+    ),
     # The page named is the problem (PageError: bad input, exit 2).
     "missingtitle": (PageError, "The page does not exist (any more)."),
     "contenttoobig": (PageError, "The new text is bigger than the wiki's page size limit."),
+    "nosuchrevid": (PageError, "There is no such revision."),
+    "revwrongpage": (PageError, "The revision belongs to another page."),
     # The page moved on since it was read: nothing was written.
     "editconflict": (ConflictError, "The page was edited since it was read; nothing written."),
     "pagedeleted": (ConflictError, "The page was deleted since it was read; nothing written."),
     "articleexists": (ConflictError, "The page was created since it was read; nothing written."),
+    "undofailure": (ConflictError, "Later edits make undo unsafe; nothing written."),
     # wikisync's own mistakes.
     "toomanyvalues": (WikiError, "Too many titles in one request (a wikisync bug)."),
     "badvalue": (WikiError, "The wiki refused a parameter (a wikisync bug or an old wiki)."),
@@ -72,6 +80,8 @@ def api_error(code: str | None, info: str | None, *, page: str | None = None) ->
     kind, hint = API_ERRORS.get(code, (WikiError, "The wiki refused the request."))
     if code.startswith("internal_api_error"):
         kind, hint = WikiError, "The wiki had an internal error; try again later."
+    elif code.startswith("abusefilter-") and code not in API_ERRORS:
+        kind, hint = WikiError, "An abuse filter refused the edit; it was not resubmitted."
     said = f" The wiki said: {info.strip()}" if info and info.strip() else ""
     if not said.endswith((".", "!", "?")) and said:
         said += "."

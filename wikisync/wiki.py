@@ -194,6 +194,10 @@ class WikiSession:
             log.debug("API warning from %s: %s", module, warning)
         return answer
 
+    def api(self, action: str, method: str = "POST", **params: Any) -> dict[str, Any]:
+        """One API request for modules outside this file (saving); errors come out mapped."""
+        return self._call(action, method, **params)
+
     def _query_all(self, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         """Every answer of a query, following ``continue`` (merged whole, as the API asks)."""
         request = dict(params)
