@@ -167,3 +167,48 @@ def test_any_wikitext_parses_and_round_trips(parts: list[str]) -> None:
             for char, offset in zip(block.text, block.offsets, strict=True):
                 if offset >= 0 and not char.isspace():
                     assert text[offset] == char
+
+
+def absolute(sections: list[tuple[int, object]]) -> list[object]:
+    """Sections with every offset made absolute, for comparing two ways of cutting a page."""
+    out: list[object] = []
+    for base, section in sections:
+        heading = section.heading  # type: ignore[attr-defined]
+        out.append(
+            (
+                None
+                if heading is None
+                else (heading.level, heading.title, heading.start + base, heading.end + base,
+                      [o + base if o >= 0 else o for o in heading.title_offsets]),
+                section.body_start + base,  # type: ignore[attr-defined]
+                section.body_end + base,  # type: ignore[attr-defined]
+                [
+                    (b.bullet, b.text, b.start + base, b.end + base, b.depth,
+                     [o + base if o >= 0 else o for o in b.offsets])
+                    for b in section.blocks  # type: ignore[attr-defined]
+                ],
+            )
+        )
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(WIKI_PIECES, st.text(max_size=8)), max_size=40))
+def test_cutting_at_headings_parses_like_the_whole_page(parts: list[str]) -> None:
+    from wikisync.parse import _parse_sections, _sections
+
+    text = "".join(parts)
+    whole = [(0, section) for section in _parse_sections(text)]
+    assert absolute(_sections(text)) == absolute(whole)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_fixture_pages_are_cut_at_their_headings(path: Path) -> None:
+    from wikisync.parse import _parse_sections, _sections, section_starts
+
+    text = path.read_text()
+    whole = [(0, section) for section in _parse_sections(text)]
+    assert absolute(_sections(text)) == absolute(whole)  # type: ignore[arg-type]
+    headings = sum(1 for u in parse_page(text).units())
+    if path.stem in ("seed", "removed-position", "reformatted"):
+        assert len(section_starts(text)) == headings + 1

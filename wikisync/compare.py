@@ -25,8 +25,8 @@ from .model import (
     Unit,
     UnitKind,
 )
-from .textdiff import TextDifference, diff_words, page_words, similarity
-from .words import edit_distance, fold, tokenize
+from .textdiff import TextDifference, diff_words, similarity
+from .words import edit_distance, fold, folded_words, tokenize
 
 __all__ = ["CompareOptions", "SpellChecker", "compare", "heading_text", "vocabulary_of"]
 
@@ -187,12 +187,10 @@ class _Comparison:
             id(self.canon_entries[ci].unit): self.page_entries[pi]
             for ci, pi in self.matched.items()
         }
-        self.word_counts = Counter(
-            fold(t.text)
-            for unit in page.root.walk()
-            for block in [*unit.prose, *unit.bullets]
-            for t in tokenize(block.text)
-        )
+        self.word_counts: Counter[str] = Counter()
+        for unit in page.root.walk():
+            for block in [*unit.prose, *unit.bullets]:
+                self.word_counts.update(folded_words(block.text))
 
     def add(
         self,
@@ -383,8 +381,7 @@ class _Comparison:
 
     # -- text -------------------------------------------------------------------------
     def text(self, entry: _PageEntry, blocks: list[TextBlock], expected: str) -> None:
-        words = page_words(blocks)
-        for diff in diff_words(words, expected, self.page.text):
+        for diff in diff_words(blocks, expected, self.page.text):
             self.difference(entry.path, diff, entry.unit.line)
 
     def difference(self, path: list[str], diff: TextDifference, fallback_line: int) -> None:
@@ -416,7 +413,7 @@ class _Comparison:
         paired_found = {fi for fi, _ in pairs}
         paired_expected = {ei for _, ei in pairs}
         for fi, ei in pairs:
-            for diff in diff_words(page_words([found[fi]]), expected[ei], self.page.text):
+            for diff in diff_words([found[fi]], expected[ei], self.page.text):
                 self.difference(entry.path, diff, found[fi].line)
         for fi, bullet in enumerate(found):
             if fi not in paired_found:
@@ -492,7 +489,7 @@ class _Comparison:
             self.slip(path, block, slip, slip.start - starts[index])
 
     def slip(self, path: list[str], block: TextBlock, slip: _Slip, start: int) -> None:
-        offsets = block.offsets[start : start + slip.end - slip.start]
+        offsets = block.offsets_between(start, start + slip.end - slip.start)
         span = None
         if offsets and min(offsets) >= 0 and offsets[-1] - offsets[0] == len(offsets) - 1:
             span = Span(start=offsets[0], end=offsets[-1] + 1)

@@ -16,7 +16,7 @@ from pathlib import Path
 from .canonical import canonical_from_page, dump_canonical
 from .errors import InputError, PageError
 from .mapping import Conventions, Mapping
-from .model import CanonicalOrg
+from .model import CanonicalOrg, Revision
 from .parse import parse_page
 from .pipeline import CheckContext, CheckResult, PageResult
 from .redaction import register_secret
@@ -93,7 +93,7 @@ def fetch_ahead(gateway: WikiGateway, titles: Sequence[str]) -> Iterator[FetchRe
     requests; checking (CPU) overlaps with waiting for the wiki (I/O). Errors reach the
     caller in order; leaving early stops the reader after its current request.
     """
-    size = max(1, int(getattr(gateway, "batch_size", 50)))
+    size = max(1, gateway.batch_size)
     chunks = [titles[i : i + size] for i in range(0, len(titles), size)]
     if len(chunks) <= 1:
         yield gateway.fetch_revisions(list(titles))
@@ -141,15 +141,20 @@ def check_live(
     result = CheckResult(mapping=mapping.path)
     if not titles:
         return result
-    with _progress(progress, len(titles)) as tick:
+    problems: list[PageResult] = []
+
+    def revisions() -> Iterator[Revision]:
         for fetched in fetch_ahead(gateway, titles):
             for problem in fetched.problems:
                 reason = f"{problem.reason}: {problem.detail}"
-                result.pages.append(PageResult(title=problem.title, source="wiki", problem=reason))
-                tick()
-            for revision in fetched.revisions:
-                result.pages.append(context.check(revision))
-                tick()
+                problems.append(PageResult(title=problem.title, source="wiki", problem=reason))
+            yield from fetched.revisions
+
+    with _progress(progress, len(titles)) as tick:
+        for revision in revisions():
+            result.pages.append(context.check(revision))
+            tick()
+    result.pages.extend(problems)
     order = {title: i for i, title in enumerate(titles)}
     result.pages.sort(key=lambda page: order.get(page.title, len(order)))
     return result

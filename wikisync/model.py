@@ -6,6 +6,7 @@ that an edit can touch only what it must and every other byte stays identical.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -70,12 +71,25 @@ class TextBlock:
 
     ``offsets[i]`` is the source offset of ``text[i]``, or -1 for a character that does not
     stand in the source as such (text of a template, an entity); fixes use it to find bytes.
+    They are kept relative to ``base`` (the start of the section the block was parsed in),
+    so a section's parse can be reused wherever the section stands; few blocks ever need
+    their absolute offsets.
     """
 
     text: str
     span: Span
-    offsets: list[int] = field(default_factory=list, repr=False)
+    relative: Sequence[int] = field(default=(), repr=False)
+    base: int = 0
     line: int = 0
+
+    @property
+    def offsets(self) -> list[int]:
+        return self.offsets_between(0, len(self.relative))
+
+    def offsets_between(self, start: int, end: int) -> list[int]:
+        """Absolute source offsets of ``text[start:end]``."""
+        base = self.base
+        return [o + base if o >= 0 else -1 for o in self.relative[start:end]]
 
 
 @dataclass(kw_only=True, slots=True)

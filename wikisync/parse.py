@@ -10,15 +10,16 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import mwparserfromhell
 from mwparserfromhell.nodes import Heading, Node, Tag, Text
 
-from .mapping import Conventions, HeadingRule
+from .mapping import Conventions
 from .model import Bullet, OrgPage, Span, TextBlock, Unit, UnitKind
 from .plaintext import LIST_MARKERS, PlainText, emit_node, normalize_space
 
-__all__ = ["LineIndex", "parse_page"]
+__all__ = ["LineIndex", "parse_page", "section_starts"]
 
 
 class LineIndex:
@@ -72,47 +73,64 @@ def _split_lines(nodes: list[tuple[Node, int]], body_start: int) -> list[_Line]:
     return lines
 
 
-def _block(plain: PlainText, line: LineIndex, fallback: int) -> TextBlock:
+@dataclass(frozen=True, slots=True)
+class _BlockPiece:
+    """A prose paragraph or bullet of one section, with offsets relative to the section."""
+
+    bullet: bool
+    text: str
+    offsets: tuple[int, ...]
+    start: int
+    end: int
+    line_start: int
+    depth: int = 0
+    marker: str = ""
+
+
+def _piece(
+    plain: PlainText, fallback: int, *, bullet: bool = False, line_start: int = 0, markers: str = ""
+) -> _BlockPiece:
     norm = normalize_space(plain)
     known = [o for o in norm.offsets if o >= 0]
     start = known[0] if known else fallback
     end = known[-1] + 1 if known else fallback
-    return TextBlock(
-        text=norm.text,
-        span=Span(start=start, end=end),
-        offsets=norm.offsets,
-        line=line.line(start),
+    return _BlockPiece(
+        bullet,
+        norm.text,
+        tuple(norm.offsets),
+        start,
+        end,
+        line_start if bullet else start,
+        len(markers),
+        markers,
     )
 
 
-def _fill_body(unit: Unit, lines: list[_Line], index: LineIndex) -> None:
+def _body_blocks(lines: list[_Line]) -> list[_BlockPiece]:
+    """Paragraphs (lines joined until a blank line or a list) and bullets, in order."""
+    blocks: list[_BlockPiece] = []
     paragraph = PlainText()
+    fallback = lines[0].start if lines else 0
 
     def flush() -> None:
         nonlocal paragraph
         if paragraph.text.strip():
-            unit.prose.append(_block(paragraph, index, lines[0].start if lines else 0))
+            blocks.append(_piece(paragraph, fallback))
         paragraph = PlainText()
 
     for line in lines:
         has_text = bool(line.plain.text.strip())
         if any(m in "*#" for m in line.markers):
             flush()
-            block = _block(line.plain, index, line.start)
-            unit.bullets.append(
-                Bullet(
-                    text=block.text,
-                    span=block.span,
-                    offsets=block.offsets,
-                    line=index.line(line.start),
-                    depth=len(line.markers),
-                    marker=line.markers,
+            blocks.append(
+                _piece(
+                    line.plain, line.start, bullet=True, line_start=line.start, markers=line.markers
                 )
             )
         elif line.markers:
             flush()
             if has_text:
-                unit.prose.append(_block(line.plain, index, line.start))
+                blocks.append(_piece(line.plain, line.start))
         elif not has_text:
             flush()
         else:
@@ -120,53 +138,196 @@ def _fill_body(unit: Unit, lines: list[_Line], index: LineIndex) -> None:
                 paragraph.add(" ", -1)
             paragraph.extend(line.plain)
     flush()
+    return blocks
 
 
-def _classify(
-    title: str, parent_title: str, conventions: Conventions
-) -> tuple[UnitKind, str, str | None]:
+_Rules = tuple[tuple[tuple[str, str | None, str | None, str | None], ...], str]
+
+
+def _rules_key(conventions: Conventions) -> _Rules:
+    """The conventions as plain hashable data, so classifications can be memoised."""
+    rules = tuple((r.kind, r.prefix, r.pattern, r.children_of) for r in conventions.rules)
+    return rules, conventions.qualifier_separator
+
+
+@lru_cache(maxsize=8192)
+def _classify(title: str, parent_title: str, key: _Rules) -> tuple[UnitKind, str, str | None]:
     """Kind, name and qualifier of a heading under the mapping's rules."""
+    rules, separator = key
     folded = title.casefold()
-    for rule in conventions.rules:
-        name = _match_rule(rule, title, folded, parent_title)
+    for kind_name, prefix, pattern, children_of in rules:
+        name = _match_rule(prefix, pattern, children_of, title, folded, parent_title)
         if name is None:
             continue
-        kind = UnitKind(rule.kind)
-        if rule.pattern is not None:
-            match = re.fullmatch(rule.pattern, title)
+        kind = UnitKind(kind_name)
+        if pattern is not None:
+            match = re.fullmatch(pattern, title)
             assert match is not None
             qualifier = match.groupdict().get("qualifier")
             return kind, match.group("name").strip(), qualifier.strip() if qualifier else None
-        if conventions.qualifier_separator in name and kind != UnitKind.ACCESS_ROLE:
-            head, _, tail = name.partition(conventions.qualifier_separator)
+        if separator in name and kind != UnitKind.ACCESS_ROLE:
+            head, _, tail = name.partition(separator)
             if head.strip() and tail.strip():
                 return kind, head.strip(), tail.strip()
         return kind, name.strip(), None
     return UnitKind.SECTION, title, None
 
 
-def _match_rule(rule: HeadingRule, title: str, folded: str, parent_title: str) -> str | None:
-    if rule.prefix is not None:
-        prefix = rule.prefix.strip().casefold()
+def _match_rule(
+    prefix: str | None,
+    pattern: str | None,
+    children_of: str | None,
+    title: str,
+    folded: str,
+    parent_title: str,
+) -> str | None:
+    if prefix is not None:
+        prefix = prefix.strip().casefold()
         if folded.startswith(prefix) and title[len(prefix) :].strip():
             return title[len(prefix) :]
         return None
-    if rule.pattern is not None:
-        return title if re.fullmatch(rule.pattern, title) else None
-    assert rule.children_of is not None
-    return title if parent_title.casefold() == rule.children_of.strip().casefold() else None
+    if pattern is not None:
+        return title if re.fullmatch(pattern, title) else None
+    assert children_of is not None
+    return title if parent_title.casefold() == children_of.strip().casefold() else None
 
 
-def _name_span(plain: PlainText, full_name: str) -> Span | None:
+def _name_span(text: str, title_offsets: list[int], full_name: str) -> Span | None:
     """Source range of the unit's name inside its heading, if it is contiguous there."""
-    text = plain.text
     at = text.rfind(full_name)
     if at < 0 or not full_name:
         return None
-    offsets = plain.offsets[at : at + len(full_name)]
+    offsets = title_offsets[at : at + len(full_name)]
     if offsets[0] < 0 or offsets[-1] - offsets[0] != len(full_name) - 1:
         return None
     return Span(start=offsets[0], end=offsets[-1] + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class _HeadingPiece:
+    level: int
+    title: str
+    title_offsets: tuple[int, ...]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Section:
+    """A heading (None for the lead) and its body, parsed, relative to where it starts."""
+
+    heading: _HeadingPiece | None
+    body_start: int
+    body_end: int
+    blocks: tuple[_BlockPiece, ...]
+
+
+@lru_cache(maxsize=4096)
+def _parse_sections(source: str) -> tuple[_Section, ...]:
+    """Parse one stretch of wikitext; cached, since sections recur across pages and runs.
+
+    The result is shared between callers and must not be changed.
+    """
+    code = mwparserfromhell.parse(source, skip_style_tags=True)
+    sections: list[tuple[_HeadingPiece | None, int, list[tuple[Node, int]]]] = [(None, 0, [])]
+    pos = 0
+    for node in code.nodes:
+        length = len(str(node))
+        if isinstance(node, Heading):
+            plain = PlainText()
+            emit_node(node, pos, plain)
+            title = normalize_space(plain)
+            heading = _HeadingPiece(node.level, title.text, tuple(title.offsets), pos, pos + length)
+            sections.append((heading, pos + length, []))
+        else:
+            sections[-1][2].append((node, pos))
+        pos += length
+    if sections[0][1] == 0 and not sections[0][2] and len(sections) > 1:
+        sections.pop(0)  # the text starts with a heading: no lead
+    out: list[_Section] = []
+    for i, (own, body_start, nodes) in enumerate(sections):
+        following = sections[i + 1][0] if i + 1 < len(sections) else None
+        body_end = following.start if following is not None else len(source)
+        blocks = _body_blocks(_split_lines(nodes, body_start))
+        out.append(_Section(own, body_start, body_end, tuple(blocks)))
+    return tuple(out)
+
+
+def _sections(text: str) -> list[tuple[int, _Section]]:
+    """The page's sections with their offsets, reusing parses of unchanged sections.
+
+    The text is cut at headings where no template, link, comment, table or tag is open, so
+    each stretch parses exactly as it does inside the whole page; if a cut does not start
+    with a heading after all, the page is parsed whole.
+    """
+    starts = section_starts(text)
+    out: list[tuple[int, _Section]] = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        parsed = _parse_sections(text[start:end])
+        if start > 0 and (not parsed or parsed[0].heading is None or parsed[0].heading.start):
+            return [(0, section) for section in _parse_sections(text)]
+        out.extend((start, section) for section in parsed)
+    return out
+
+
+_SCAN = re.compile(
+    r"<!--|-->|\{\{|\}\}|\[\[|\]\]|^\{\||^\|\}|^=|<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*?(/?)>",
+    re.MULTILINE,
+)
+_VOID_TAGS = frozenset(
+    {
+        "br",
+        "hr",
+        "img",
+        "wbr",
+        "col",
+        "meta",
+        "link",
+        "input",
+        "area",
+        "source",
+        "track",
+        "embed",
+        "param",
+    }
+)
+
+
+def section_starts(text: str) -> list[int]:
+    """Offsets of the heading lines that stand outside any open construct, and 0."""
+    starts = [0]
+    if "\x00" in text:  # the tokenizer stops at NUL; cutting would read past it
+        return starts
+    comment = False
+    braces = brackets = tables = tags = 0
+    for match in _SCAN.finditer(text):
+        token = match.group()
+        if comment:
+            comment = token != "-->"
+        elif token == "<!--":
+            comment = True
+        elif token == "{{":
+            braces += 1
+        elif token == "}}":
+            braces = max(0, braces - 1)
+        elif token == "[[":
+            brackets += 1
+        elif token == "]]":
+            brackets = max(0, brackets - 1)
+        elif token == "{|":
+            tables += 1
+        elif token == "|}":
+            tables = max(0, tables - 1)
+        elif token == "=":
+            if match.start() and not (braces or brackets or tables or tags):
+                starts.append(match.start())
+        elif token.startswith("<") and token != "-->":
+            name = match.group(2).lower()
+            if name in _VOID_TAGS or match.group(3):
+                continue
+            tags = max(0, tags - 1) if match.group(1) else tags + 1
+    return starts
 
 
 def parse_page(
@@ -177,9 +338,8 @@ def parse_page(
     revid: int = 0,
     timestamp: str = "",
 ) -> OrgPage:
-    """Parse wikitext into an ``OrgPage``; ``str(parse(text)) == text`` is kept by spans."""
-    conventions = conventions or Conventions()
-    code = mwparserfromhell.parse(text, skip_style_tags=True)
+    """Parse wikitext into an ``OrgPage``; spans tile the source, so no byte is lost."""
+    rules = _rules_key(conventions or Conventions())
     index = LineIndex(text)
     root = Unit(
         kind=UnitKind.PAGE,
@@ -188,46 +348,60 @@ def parse_page(
         level=0,
         line=1,
         span=Span(start=0, end=len(text)),
+        body_span=Span(start=0, end=0),
     )
     stack: list[Unit] = [root]
-    bodies: list[tuple[Unit, int, list[tuple[Node, int]]]] = [(root, 0, [])]
-    pos = 0
-    for node in code.nodes:
-        length = len(str(node))
-        if isinstance(node, Heading):
-            plain = PlainText()
-            emit_node(node, pos, plain)
-            heading_plain = normalize_space(plain)
-            heading_title = heading_plain.text
-            while stack[-1].level >= node.level:
+    for base, section in _sections(text):
+        heading = section.heading
+        if heading is None:
+            unit = root
+        else:
+            while stack[-1].level >= heading.level:
                 stack.pop()
             parent = stack[-1]
-            kind, name, qualifier = _classify(heading_title, parent.title, conventions)
+            kind, name, qualifier = _classify(heading.title, parent.title, rules)
+            start = base + heading.start
             unit = Unit(
                 kind=kind,
                 name=name,
                 qualifier=qualifier,
-                title=heading_title,
-                level=node.level,
-                line=index.line(pos),
-                heading_span=Span(start=pos, end=pos + length),
+                title=heading.title,
+                level=heading.level,
+                line=index.line(start),
+                heading_span=Span(start=start, end=base + heading.end),
             )
             if kind not in (UnitKind.SECTION, UnitKind.PAGE):
-                unit.name_span = _name_span(heading_plain, unit.full_name)
+                offsets = [o + base if o >= 0 else -1 for o in heading.title_offsets]
+                unit.name_span = _name_span(heading.title, offsets, unit.full_name)
             parent.children.append(unit)
             stack.append(unit)
-            bodies.append((unit, pos + length, []))
-        else:
-            bodies[-1][2].append((node, pos))
-        pos += length
-    for i, (unit, body_start, nodes) in enumerate(bodies):
-        body_end = bodies[i + 1][0].heading_span.start if i + 1 < len(bodies) else len(text)  # type: ignore[union-attr]
-        unit.body_span = Span(start=body_start, end=body_end)
-        _fill_body(unit, _split_lines(nodes, body_start), index)
+        unit.body_span = Span(start=base + section.body_start, end=base + section.body_end)
+        for block in section.blocks:
+            span = Span(start=base + block.start, end=base + block.end)
+            if block.bullet:
+                unit.bullets.append(
+                    Bullet(
+                        text=block.text,
+                        span=span,
+                        relative=block.offsets,
+                        base=base,
+                        line=index.line(base + block.line_start),
+                        depth=block.depth,
+                        marker=block.marker,
+                    )
+                )
+            else:
+                unit.prose.append(
+                    TextBlock(
+                        text=block.text,
+                        span=span,
+                        relative=block.offsets,
+                        base=base,
+                        line=index.line(span.start),
+                    )
+                )
     _close_spans(root, len(text))
-    return OrgPage(
-        title=title, revid=revid, timestamp=timestamp, text=text, root=root
-    )
+    return OrgPage(title=title, revid=revid, timestamp=timestamp, text=text, root=root)
 
 
 def _close_spans(unit: Unit, end: int) -> None:

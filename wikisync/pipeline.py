@@ -98,6 +98,10 @@ class CheckContext:
             conventions=self.mapping.conventions,
         )
 
+    def prepare(self) -> None:
+        """Load everything a check needs now (before worker processes are forked)."""
+        _ = (self.canonical, self.speller, self.options)
+
     def parse(self, revision: Revision) -> OrgPage:
         return parse_page(
             revision.text,

@@ -311,6 +311,12 @@ def _edits1(word: str) -> frozenset[str]:
     return frozenset(edits)
 
 
+@functools.lru_cache(maxsize=4096)
+def _possessive_edits1(word: str) -> tuple[str, ...]:
+    """The edits of ``word`` that end in a possessive ('s)."""
+    return tuple(sorted(e for e in _edits1(word) if e.endswith("'s")))
+
+
 def _distance(first: str, second: str, limit: int) -> int:
     """Damerau (optimal string alignment) distance, or ``limit + 1`` once it exceeds ``limit``."""
     if abs(len(first) - len(second)) > limit:
@@ -450,6 +456,18 @@ def tokenize_words(text: str) -> list[tuple[str, int, int]]:
     e-mail addresses, file names, "Tech:Organisation") yields nothing. Callers build a page's
     word counts from this so that they agree with what ``Speller.check`` looks at.
     """
+    if "\n\n" not in text:
+        return list(_tokenize_part(text))
+    words: list[tuple[str, int, int]] = []
+    offset = 0
+    for part in text.split("\n\n"):  # no token spans a blank line; parts recur, so cache
+        words.extend((w, s + offset, e + offset) for w, s, e in _tokenize_part(part))
+        offset += len(part) + 2
+    return words
+
+
+@functools.lru_cache(maxsize=8192)
+def _tokenize_part(text: str) -> tuple[tuple[str, int, int], ...]:
     words: list[tuple[str, int, int]] = []
     for chunk in _CHUNK.finditer(text):
         trimmed = _CORE.search(chunk.group())
@@ -464,7 +482,7 @@ def tokenize_words(text: str) -> list[tuple[str, int, int]]:
             continue
         for match in _WORD.finditer(core):
             words.append((match.group(), base + match.start(), base + match.end()))
-    return words
+    return tuple(words)
 
 
 def parse_word_list(text: str) -> list[str]:
@@ -557,6 +575,20 @@ def _is_fixable(ranked: list[_Candidate]) -> bool:
     return first.frequency > 0 and first.frequency >= FIXABLE_RATIO * max(max(rivals), 1)
 
 
+@functools.lru_cache(maxsize=65536)
+def _forms(key: str) -> tuple[str, ...]:
+    """A counted word and what it also counts as: its owner if possessive, its parts."""
+    word = _normalise(key)
+    forms = [word]
+    if word.endswith("'s"):
+        forms.append(word[:-2])
+    elif word.endswith("'"):
+        forms.append(word[:-1])
+    if "-" in forms[-1]:
+        forms.extend(part for part in forms[-1].split("-") if part)
+    return tuple(forms)
+
+
 class _Page:
     """What is known about the page being checked.
 
@@ -569,15 +601,7 @@ class _Page:
     ) -> None:
         counts: dict[str, int] = {}
         for key, count in page_words.items():
-            word = _normalise(key)
-            forms = [word]
-            if word.endswith("'s"):
-                forms.append(word[:-2])
-            elif word.endswith("'"):
-                forms.append(word[:-1])
-            if "-" in forms[-1]:
-                forms.extend(part for part in forms[-1].split("-") if part)
-            for form in forms:
+            for form in _forms(key):
                 counts[form] = counts.get(form, 0) + count
         self.counts = counts
         self.outnumbered: dict[str, bool] = {}
@@ -759,7 +783,7 @@ class Speller:
         # Only words the page writes, vocabulary words and their possessives can be known
         # page words: narrow the few hundred edits to those first (set operations in C).
         pool = {*(edits & page.counts.keys()), *(edits & self._vocabulary)}
-        pool.update(e for e in edits if e.endswith("'s") and e[:-2] in self._vocabulary)
+        pool.update(e for e in _possessive_edits1(low) if e[:-2] in self._vocabulary)
         found = {c: 1 for c in sorted(pool) if self._is_known_page_word(c, page)}
         # Compounds are often identifiers ("cache-admins"): only a word this page or the
         # vocabulary spells is evidence enough to flag one of their parts.

@@ -8,19 +8,20 @@ bytes are plain contiguous text, so the editor can fix it without touching marku
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
+from typing import NamedTuple
 
 from .model import Span, TextBlock
-from .words import Token, edit_distance, fold, tokenize
+from .words import Token, edit_distance, fold, folded_words, tokenize
 
 __all__ = ["PageWord", "TextDifference", "diff_words", "page_words", "similarity"]
 
 
-@dataclass(frozen=True)
-class PageWord:
+class PageWord(NamedTuple):
     """A word of the page: its token and the block it stands in."""
 
     token: Token
@@ -39,7 +40,7 @@ class TextDifference:
     context: str
 
 
-def page_words(blocks: list[TextBlock]) -> list[PageWord]:
+def page_words(blocks: Sequence[TextBlock]) -> list[PageWord]:
     return [PageWord(token, block) for block in blocks for token in tokenize(block.text)]
 
 
@@ -59,6 +60,7 @@ def _opcodes(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[tuple[str, int, in
     return tuple(SequenceMatcher(None, a, b, autojunk=False).get_opcodes())
 
 
+@lru_cache(maxsize=16384)
 def _near(a: str, b: str) -> bool:
     longest = max(len(a), len(b))
     limit = 1 if longest <= 4 else 2
@@ -70,7 +72,7 @@ def _source_span(words: list[PageWord], text: str) -> Span | None:
     if not words or any(w.block is not words[0].block for w in words):
         return None
     block = words[0].block
-    offsets = block.offsets[words[0].token.start : words[-1].token.end]
+    offsets = block.offsets_between(words[0].token.start, words[-1].token.end)
     if not offsets or min(offsets) < 0:
         return None
     for prev, cur in pairwise(offsets):
@@ -115,16 +117,20 @@ def _context(words: list[PageWord], i1: int, i2: int, change: str) -> str:
     return " ".join(part for part in (before, f"[{change}]", after) if part)
 
 
-def diff_words(words: list[PageWord], expected_text: str, text: str) -> list[TextDifference]:
-    """Differences between the page's words and the approved text, in page order.
+def diff_words(blocks: Sequence[TextBlock], expected_text: str, text: str) -> list[TextDifference]:
+    """Differences between the words of ``blocks`` and the approved text, in page order.
 
-    ``text`` is the page's wikitext, used to check that a range is plain text.
+    ``text`` is the page's wikitext, used to check that a range is plain text. Text that
+    matches (the usual case) costs two cached lookups and a comparison.
     """
+    a = tuple(chain.from_iterable(folded_words(block.text) for block in blocks))
+    b = folded_words(expected_text)
+    if a == b:
+        return []
+    words = page_words(blocks)
     expected = tokenize(expected_text)
-    a = [fold(w.token.text) for w in words]
-    b = [fold(t.text) for t in expected]
     out: list[TextDifference] = []
-    for op, i1, i2, j1, j2 in _opcodes(tuple(a), tuple(b)):
+    for op, i1, i2, j1, j2 in _opcodes(a, b):
         if op == "equal":
             continue
         line = words[min(i1, len(words) - 1)].block.line if words else 0

@@ -11,6 +11,7 @@ outside any ``except`` block, so no chained exception carries request data (a pa
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,12 @@ BATCH = 50
 BATCH_HIGH = 500
 """Titles per request; 500 for accounts with ``apihighlimits``."""
 DEFAULT_MAX_PAGE_BYTES = 2 * 1024 * 1024
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RETRIES = 5
+TIMEOUT_ENV = "WIKISYNC_HTTP_TIMEOUT"
+"""Seconds to wait for the wiki's answer to one request (default 30)."""
+RETRIES_ENV = "WIKISYNC_HTTP_RETRIES"
+"""How many times a failed request that is safe to repeat is tried again (default 5)."""
 _REDIRECT_TARGET = re.compile(r"\[\[\s*([^\]|]+?)\s*(?:\|[^\]]*)?\]\]")
 
 
@@ -78,6 +85,9 @@ class WikiGateway(Protocol):
     @property
     def request_count(self) -> int: ...
 
+    @property
+    def batch_size(self) -> int: ...
+
     def fetch_revisions(self, titles: Sequence[str]) -> FetchResult: ...
 
     def fetch_revision_ids(self, titles: Sequence[str]) -> dict[str, int]: ...
@@ -101,6 +111,23 @@ def _norm_ns(name: str) -> str:
     return name.replace("_", " ").strip().casefold()
 
 
+def _env_number(
+    name: str, default: float, low: float, high: float, *, whole: bool = False
+) -> float:
+    """A number from the environment variable ``name``, or ``default`` when it is unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high or (whole and not value.is_integer()):  # nan fails too
+        what = "a whole number" if whole else "a number"
+        raise InputError(f"{name} must be {what} from {low:g} to {high:g}, not {raw!r}")
+    return value
+
+
 class WikiSession:
     """A connection to one wiki, anonymous until :meth:`login`. Requests run one at a time."""
 
@@ -119,14 +146,20 @@ class WikiSession:
         *,
         contact: str,
         allow_insecure_http: bool = False,
-        timeout: float = 30,
-        max_retries: int = 5,
+        timeout: float | None = None,
+        max_retries: int | None = None,
         max_page_bytes: int | None = None,
     ) -> WikiSession:
         """Open a session (one siteinfo request). ``contact`` goes into the User-Agent.
 
+        ``timeout`` (seconds per request) and ``max_retries`` default to the environment
+        variables ``WIKISYNC_HTTP_TIMEOUT`` and ``WIKISYNC_HTTP_RETRIES``, else 30 and 5.
         ``max_page_bytes`` defaults to the wiki's own ``maxarticlesize`` (2 MiB by default).
         """
+        if timeout is None:
+            timeout = _env_number(TIMEOUT_ENV, DEFAULT_TIMEOUT, 0.1, 3600)
+        if max_retries is None:
+            max_retries = int(_env_number(RETRIES_ENV, DEFAULT_RETRIES, 0, 50, whole=True))
         endpoint = parse_api_url(api_url, allow_insecure_http=allow_insecure_http)
         if not contact.strip() or any(c in contact for c in "\r\n()"):
             raise InputError("a contact (e-mail or URL) is required for the User-Agent")
@@ -289,7 +322,9 @@ class WikiSession:
 
     # -- reading ------------------------------------------------------------------------
 
-    def _batch_size(self) -> int:
+    @property
+    def batch_size(self) -> int:
+        """Titles per read request: 50, or 500 for accounts with ``apihighlimits``."""
         return BATCH_HIGH if self.has_right("apihighlimits") else BATCH
 
     @property
@@ -309,7 +344,7 @@ class WikiSession:
         """
         wanted = [title for title in dict.fromkeys(titles) if _sendable(title)]
         pages: dict[str, dict[str, Any]] = {}
-        for batch in _chunks(wanted, self._batch_size()):
+        for batch in _chunks(wanted, self.batch_size):
             renamed: dict[str, str] = {}
             for answer in self._query_all({**params, "titles": "|".join(batch)}):
                 result.curtimestamp = result.curtimestamp or answer.get("curtimestamp", "")

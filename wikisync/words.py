@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-__all__ = ["Token", "edit_distance", "fold", "tokenize"]
+__all__ = ["Token", "edit_distance", "fold", "folded_words", "tokenize"]
 
 _WORD = re.compile(r"\w+(?:['’‐-]\w+)*")
 
@@ -25,6 +25,12 @@ class Token(NamedTuple):
 def tokenize(text: str) -> tuple[Token, ...]:
     """The words of ``text`` with their character ranges (cached: texts recur across pages)."""
     return tuple(Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(text))
+
+
+@lru_cache(maxsize=8192)
+def folded_words(text: str) -> tuple[str, ...]:
+    """The comparison forms of the words of ``text`` (cached like ``tokenize``)."""
+    return tuple(fold(token.text) for token in tokenize(text))
 
 
 @lru_cache(maxsize=65536)
