@@ -1,75 +1,105 @@
-"""Time parse-and-compare of one page against the bare mwparserfromhell parse of the same page.
+"""Time parse-and-compare per page against the bare mwparserfromhell parse of the same page.
 
-Usage: python3 benchmarks/parse_compare.py [--repeat N] [--page FILE]
+Usage: python3 benchmarks/parse_compare.py [--repeat N]
 
-Prints, measured in this one run: the bare parse time per page, wikisync's parse, compare
-(structure + words) and spelling times, and their ratio to the bare parse. The spelling
-dictionary is loaded once before timing, as a long-running job would.
+Prints, measured in this one run (CPU time, so other processes matter less):
+
+* cold: the bundled page with every wikisync cache emptied before each pass, the cost of a
+  page seen for the first time;
+* family: 500 distinct pages of the same family (each with its own slips and intro, see
+  ``live_check.variants``) checked once each, in order, the way a run over many pages goes;
+  unchanged sections are parsed once and reused.
+
+Each line gives wikisync's parse, compare (structure + words) and spelling next to the bare
+parse of the same text. The spelling dictionary is loaded before timing, as in a long job.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import mwparserfromhell
 
-from wikisync.compare import compare
-from wikisync.mapping import load_mapping
-from wikisync.model import Revision
-from wikisync.pipeline import CheckContext
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from live_check import variants  # noqa: E402
+
+from wikisync import compare as compare_module  # noqa: E402
+from wikisync import parse as parse_module  # noqa: E402
+from wikisync import spelling, textdiff, words  # noqa: E402
+from wikisync.compare import compare  # noqa: E402
+from wikisync.mapping import load_mapping  # noqa: E402
+from wikisync.model import Revision  # noqa: E402
+from wikisync.pipeline import CheckContext  # noqa: E402
+
 MAPPING = ROOT / "mappings" / "miraheze" / "mapping.yaml"
+CACHED_MODULES = (parse_module, compare_module, textdiff, words, spelling)
 
 
-def best_of(repeat: int, func: Callable[[], object]) -> float:
-    """Median seconds of ``repeat`` calls (median resists a noisy neighbour)."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def clear_caches(context: CheckContext) -> None:
+    """Forget every memo, as a fresh process would (the dictionary stays loaded)."""
+    for module in CACHED_MODULES:
+        for name, value in vars(module).items():
+            if name != "_lexicon" and callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+    speller = context.speller
+    if speller is not None:
+        speller._fine.clear()  # type: ignore[attr-defined]
+
+
+def cpu(func: Callable[[], object]) -> float:
+    start = time.process_time()
+    func()
+    return time.process_time() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=200)
-    parser.add_argument("--page", type=Path, help="wikitext file (default: bundled snapshot)")
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--pages", type=int, default=500)
     args = parser.parse_args()
 
-    mapping = load_mapping(MAPPING)
-    context = CheckContext(mapping)
-    page_file = args.page or mapping.resolve(mapping.snapshot or Path())
-    text = page_file.read_text()
-    revision = Revision(title="Tech:Organisation", text=text, source=str(page_file))
-    assert context.speller is not None  # load the dictionary before timing
-    context.check(revision)  # warm caches the way a second page would find them
+    context = CheckContext(load_mapping(MAPPING))
+    context.prepare()
+    snapshot = Revision(title="Tech:Organisation", text=MAPPING.with_name("snapshots")
+                        .joinpath("Tech_Organisation.wikitext").read_text())
 
-    page = context.parse(revision)
-    bare = best_of(args.repeat, lambda: mwparserfromhell.parse(text))
-    parse = best_of(args.repeat, lambda: context.parse(revision))
-    structure = best_of(
-        args.repeat, lambda: compare(page, context.canonical, options=context.options)
-    )
-    full = best_of(args.repeat, lambda: context.check(revision))
-    spelling = max(full - parse - structure, 0.0)
+    # cold: a page never seen before
+    bare = parse = structure = full = 0.0
+    for _ in range(args.repeat):
+        bare += cpu(lambda: mwparserfromhell.parse(snapshot.text))
+        clear_caches(context)
+        parse += cpu(lambda: context.parse(snapshot))
+        page = context.parse(snapshot)
+        clear_caches(context)
+        structure += cpu(lambda: compare(page, context.canonical, options=context.options))
+        clear_caches(context)
+        full += cpu(lambda: context.check(snapshot))
+    rows_cold = [x / args.repeat for x in (bare, parse, structure, full - parse - structure, full)]
 
-    print(f"page: {page_file.name}, {len(text)} characters, {len(page.units())} units")
-    print(f"{'step':<36}{'ms/page':>10}{'x bare parse':>14}")
-    rows = [
-        ("mwparserfromhell.parse (bare)", bare),
-        ("wikisync parse (tree + plain text)", parse),
-        ("compare: structure + words", structure),
-        ("spelling (dictionary basis)", spelling),
-        ("parse + compare + spelling (total)", full),
-    ]
-    for name, seconds in rows:
-        print(f"{name:<36}{seconds * 1000:>10.3f}{seconds / bare:>14.2f}")
+    # family: many distinct pages, each checked once
+    clear_caches(context)
+    revisions = [Revision(title=t, text=x) for t, x in variants(args.pages).items()]
+    bare_f = cpu(lambda: [mwparserfromhell.parse(r.text) for r in revisions])
+    full_f = cpu(lambda: [context.check(r) for r in revisions])
+    n = len(revisions)
+
+    print(f"page: {len(snapshot.text)} characters; family: {n} distinct pages")
+    print(f"{'ms per page (CPU)':<38}{'cold':>9}{'family':>9}")
+    names = ["mwparserfromhell.parse (bare)", "wikisync parse (tree + plain text)",
+             "compare: structure + words", "spelling (dictionary basis)",
+             "parse + compare + spelling (total)"]
+    family = {0: bare_f / n * 1000, 4: full_f / n * 1000}
+    for i, name in enumerate(names):
+        fam = f"{family[i]:>9.3f}" if i in family else f"{'':>9}"
+        print(f"{name:<38}{rows_cold[i] * 1000:>9.3f}{fam}")
+    print(f"total / bare parse: cold {rows_cold[4] / rows_cold[0]:.2f}, "
+          f"family {full_f / bare_f:.2f}")
 
 
 if __name__ == "__main__":

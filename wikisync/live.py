@@ -6,6 +6,7 @@ runs. Page-level problems (missing, redirect, not wikitext) are reported per pag
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import threading
@@ -70,6 +71,24 @@ def resolve_titles(mapping: Mapping, gateway: WikiGateway) -> list[str]:
     if mapping.pages.category:
         titles += gateway.list_titles(category=mapping.pages.category)
     return list(dict.fromkeys(titles))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while checking a batch of pages.
+
+    A check allocates many small objects and almost no cycles (freed by reference counting),
+    yet the collector keeps walking every tracked object, including the cached parses: a
+    third of a check's time. One collection runs at the end instead.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+            gc.collect()
 
 
 @contextmanager
@@ -150,7 +169,7 @@ def check_live(
                 problems.append(PageResult(title=problem.title, source="wiki", problem=reason))
             yield from fetched.revisions
 
-    with _progress(progress, len(titles)) as tick:
+    with _progress(progress, len(titles)) as tick, collector_paused():
         for revision in revisions():
             result.pages.append(context.check(revision))
             tick()

@@ -606,20 +606,25 @@ class _Page:
         self.counts = counts
         self.outnumbered: dict[str, bool] = {}
         self.candidates: dict[tuple[str, bool, bool], list[_Candidate]] = {}
-        lows = [_normalise(word) for word, _, _ in words]
-        self.pairs = set(itertools.pairwise(lows))
-        self.beside = {
-            start: (lows[i - 1] if i else "", lows[i + 1] if i + 1 < len(lows) else "")
-            for i, (_, start, _) in enumerate(words)
-        }
+        self._words = words
+        self._phrases: tuple[set[tuple[str, str]], dict[int, tuple[str, str]]] | None = None
 
     def uses(self, word: str) -> int:
         return self.counts.get(word, 0)
 
     def in_same_phrase(self, start: int, candidate: str) -> bool:
         """Whether the text pairs ``candidate`` with a word next to the one at ``start``."""
-        before, after = self.beside.get(start, ("", ""))
-        return (before, candidate) in self.pairs or (candidate, after) in self.pairs
+        if self._phrases is None:  # built on first use: most pages never ask
+            words = self._words
+            lows = [_normalise(word) for word, _, _ in words]
+            beside = {
+                begin: (lows[i - 1] if i else "", lows[i + 1] if i + 1 < len(lows) else "")
+                for i, (_, begin, _) in enumerate(words)
+            }
+            self._phrases = (set(itertools.pairwise(lows)), beside)
+        pairs, beside = self._phrases
+        before, after = beside.get(start, ("", ""))
+        return (before, candidate) in pairs or (candidate, after) in pairs
 
 
 class Speller:
