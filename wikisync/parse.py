@@ -272,7 +272,9 @@ def _sections(text: str) -> list[tuple[int, _Section]]:
 
 
 _SCAN = re.compile(
-    r"<!--|-->|\{\{|\}\}|\[\[|\]\]|^\{\||^\|\}|^=|<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*?(/?)>",
+    # the lookahead lets the engine skip ordinary characters with one test each
+    r"(?=[-<{}\[\]|=])(?:<!--|-->|\{\{|\}\}|\[\[|\]\]|^\{\||^\|\}|^="
+    r"|<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*?(/?)>)",
     re.MULTILINE,
 )
 _VOID_TAGS = frozenset(

@@ -73,7 +73,7 @@ import functools
 import itertools
 import re
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple
 
@@ -596,9 +596,7 @@ class _Page:
     word pairs of the checked text, which tell whether a phrase is repeated on the page.
     """
 
-    def __init__(
-        self, page_words: Mapping[str, int], words: Sequence[tuple[str, int, int]] = ()
-    ) -> None:
+    def __init__(self, page_words: Mapping[str, int], text: str = "") -> None:
         counts: dict[str, int] = {}
         for key, count in page_words.items():
             for form in _forms(key):
@@ -606,7 +604,7 @@ class _Page:
         self.counts = counts
         self.outnumbered: dict[str, bool] = {}
         self.candidates: dict[tuple[str, bool, bool], list[_Candidate]] = {}
-        self._words = words
+        self._text = text
         self._phrases: tuple[set[tuple[str, str]], dict[int, tuple[str, str]]] | None = None
 
     def uses(self, word: str) -> int:
@@ -615,7 +613,7 @@ class _Page:
     def in_same_phrase(self, start: int, candidate: str) -> bool:
         """Whether the text pairs ``candidate`` with a word next to the one at ``start``."""
         if self._phrases is None:  # built on first use: most pages never ask
-            words = self._words
+            words = tokenize_words(self._text)
             lows = [_normalise(word) for word, _, _ in words]
             beside = {
                 begin: (lows[i - 1] if i else "", lows[i + 1] if i + 1 < len(lows) else "")
@@ -659,6 +657,7 @@ class Speller:
         self._vocabulary_deletions = deletions
         self._lexicon = _lexicon()
         self._fine: dict[str, bool] = {}
+        self._suspect_memo: dict[str, tuple[tuple[str, int, int], ...]] = {}
 
     def _always_fine(self, token: str) -> bool:
         """Whether ``token`` passes whatever page it is on: a common word or a domain word.
@@ -675,6 +674,13 @@ class Speller:
                     known = True
                 elif self._lexicon.freq.get(low, 0) > RARE_MAX_FREQUENCY:
                     known = self._variant != "en-GB" or _british_form(low) is None
+            else:  # a possessive or a compound of such words: "Miraheze's", "cross-team"
+                core = token[:-2] if token.endswith(("'s", "\u2019s")) else token
+                parts = core.split("-")
+                known = (core != token or len(parts) > 1) and all(
+                    part.isalpha() and (part.casefold() in _PREFIXES or self._always_fine(part))
+                    for part in parts
+                )
             if len(self._fine) < 200_000:
                 self._fine[token] = known
         return known
@@ -685,22 +691,42 @@ class Speller:
         ``page_words`` counts words (casefolded) over the whole page the text comes from;
         without it the text's own words are counted.
         """
-        words = tokenize_words(text)
+        suspects: list[tuple[str, int, int]] = []
+        offset = 0
+        for part in text.split("\n\n"):  # quotes and words never span a blank line
+            suspects.extend((w, s + offset, e + offset) for w, s, e in self._suspects(part))
+            offset += len(part) + 2
+        if not suspects:
+            return []
         if page_words is None:
             counted: dict[str, int] = {}
-            for word, _, _ in words:
+            for word, _, _ in tokenize_words(text):
                 key = word.casefold()
                 counted[key] = counted.get(key, 0) + 1
             page_words = counted
-        page = _Page(page_words, words)
-        quoted = _quoted_spans(text)
-        quote_starts = [span[0] for span in quoted]
+        page = _Page(page_words, text)
         slips: list[SpellingSlip] = []
-        for word, start, end in words:
-            if self._always_fine(word) or _inside(quoted, quote_starts, start, end):
-                continue
+        for word, start, _ in suspects:
             slips.extend(self._check_token(text, word, start, page))
         return slips
+
+    def _suspects(self, part: str) -> tuple[tuple[str, int, int], ...]:
+        """The words of ``part`` that need a closer look: not common, not domain, not quoted.
+
+        That depends on the paragraph alone, so it is remembered per paragraph.
+        """
+        known = self._suspect_memo.get(part)
+        if known is None:
+            quoted = _quoted_spans(part)
+            quote_starts = [span[0] for span in quoted]
+            known = tuple(
+                (word, start, end)
+                for word, start, end in _tokenize_part(part)
+                if not self._always_fine(word) and not _inside(quoted, quote_starts, start, end)
+            )
+            if len(self._suspect_memo) < 50_000:
+                self._suspect_memo[part] = known
+        return known
 
     # A token may hold a possessive and hyphenated parts; each part is checked on its own.
     def _check_token(self, text: str, token: str, start: int, page: _Page) -> list[SpellingSlip]:
