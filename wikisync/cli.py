@@ -391,6 +391,43 @@ def revert(
     sys.exit(code)
 
 
+@cli.command()
+@click.argument("jobs_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--once", is_flag=True, help="Run every job once and exit (for cron or systemd).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Logs on stderr: lines for people, or one JSON object a line.",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Log debugging detail too.")
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="State and audit database (default: the jobs file's store, else WIKISYNC_STORE).",
+)
+@handle_errors
+def run(
+    jobs_file: Path, once: bool, log_format: str, verbose: bool, store_path: Path | None
+) -> None:
+    """Run the jobs of a jobs file on their schedules, until SIGTERM; --once runs each once.
+
+    Exit (with --once): 0 when every job succeeded, else the worst job's code. One runner
+    per jobs file: a second one exits 2 and says who holds the lock.
+
+    Example: wikisync run mappings/miraheze/jobs.yaml --once --log-format json
+    """
+    from .jobs import run_jobs
+    from .jobsfile import load_jobs
+    from .logs import setup_logging
+
+    setup_logging("json" if log_format == "json" else "text", verbose=verbose)
+    jobs = load_jobs(jobs_file)
+    sys.exit(run_jobs(jobs, once=once, store_path=store_path))
+
+
 @cli.command("import")
 @click.option("--api-url", required=True, help="The wiki's api.php URL.")
 @click.option("--page", "title", required=True, help="Title of the page to import.")

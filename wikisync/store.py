@@ -75,6 +75,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (api_url, page)
         )""",
     ),
+    # 1 -> 2: the last check result of each page (so an unchanged page is reported without
+    # reading it again), and the last report written to each target.
+    (
+        "ALTER TABLE page_state ADD COLUMN result_json TEXT",
+        """CREATE TABLE report_targets (
+            target TEXT PRIMARY KEY,
+            sha1 TEXT NOT NULL,
+            revid INTEGER,
+            updated TEXT NOT NULL
+        )""",
+    ),
 )
 """``MIGRATIONS[n]`` takes the schema from version ``n`` to ``n + 1``; append, never edit."""
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -137,6 +148,8 @@ class PageState:
     last_written_revid: int | None
     canonical_fingerprint: str | None
     updated: str
+    result: dict[str, Any] | None = None
+    """The page's last check result (findings in contract form, problem), if one was kept."""
 
 
 class Store:
@@ -358,25 +371,71 @@ class Store:
         last_seen_revid: int | None = None,
         last_written_revid: int | None = None,
         canonical_fingerprint: str | None = None,
+        result: Mapping[str, Any] | None = None,
     ) -> PageState:
         """Update what is known about a page; a value left as None keeps the stored one."""
         url = clean_url(api_url)
+        result_json = redact(json.dumps(result, ensure_ascii=False)) if result is not None else None
         with self._write("write to") as conn:
             conn.execute(
                 "INSERT INTO page_state (api_url, page, last_seen_revid, last_written_revid, "
-                "canonical_fingerprint, updated) VALUES (?, ?, ?, ?, ?, ?) "
+                "canonical_fingerprint, result_json, updated) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (api_url, page) DO UPDATE SET "
                 "last_seen_revid = coalesce(excluded.last_seen_revid, last_seen_revid), "
                 "last_written_revid = coalesce(excluded.last_written_revid, last_written_revid), "
                 "canonical_fingerprint = "
                 "coalesce(excluded.canonical_fingerprint, canonical_fingerprint), "
+                "result_json = coalesce(excluded.result_json, result_json), "
                 "updated = excluded.updated",
-                (url, page, last_seen_revid, last_written_revid, canonical_fingerprint, _now()),
+                (
+                    url,
+                    page,
+                    last_seen_revid,
+                    last_written_revid,
+                    canonical_fingerprint,
+                    result_json,
+                    _now(),
+                ),
             )
             row = conn.execute(
                 "SELECT * FROM page_state WHERE api_url = ? AND page = ?", (url, page)
             ).fetchone()
         return _state(row)
+
+    def page_states(self, api_url: str, pages: Sequence[str]) -> dict[str, PageState]:
+        """The stored state of each of ``pages`` that has one (one query for them all)."""
+        wanted = list(dict.fromkeys(pages))
+        url = clean_url(api_url)
+        found: dict[str, PageState] = {}
+        with self._guard("read"):
+            for start in range(0, len(wanted), 500):  # under SQLite's variable limit
+                chunk = wanted[start : start + 500]
+                rows = self.conn.execute(
+                    "SELECT * FROM page_state WHERE api_url = ? AND page IN "
+                    f"({', '.join('?' * len(chunk))})",
+                    (url, *chunk),
+                ).fetchall()
+                found.update((row["page"], _state(row)) for row in rows)
+        return found
+
+    # -- reports ------------------------------------------------------------------------
+    def report_sha1(self, target: str) -> str | None:
+        """SHA-1 of the report last written to ``target`` (a file or a wiki page), if any."""
+        with self._guard("read"):
+            row = self.conn.execute(
+                "SELECT sha1 FROM report_targets WHERE target = ?", (target,)
+            ).fetchone()
+        return str(row["sha1"]) if row is not None else None
+
+    def set_report(self, target: str, sha1: str, revid: int | None = None) -> None:
+        """Remember the report just written to ``target``, so an unchanged one is not rewritten."""
+        with self._write("write to") as conn:
+            conn.execute(
+                "INSERT INTO report_targets (target, sha1, revid, updated) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (target) DO UPDATE SET sha1 = excluded.sha1, "
+                "revid = excluded.revid, updated = excluded.updated",
+                (target, sha1, revid, _now()),
+            )
 
 
 _RUN_QUERY = (
@@ -409,4 +468,5 @@ def _state(row: sqlite3.Row) -> PageState:
         last_written_revid=row["last_written_revid"],
         canonical_fingerprint=row["canonical_fingerprint"],
         updated=row["updated"],
+        result=json.loads(row["result_json"]) if row["result_json"] else None,
     )
