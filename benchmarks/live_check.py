@@ -77,9 +77,15 @@ def bare_batched_fetch(api_url: str, titles: list[str]) -> tuple[list[str], int]
     texts: list[str] = []
     requests_made = 0
     for i in range(0, len(titles), 50):
-        params = {"action": "query", "format": "json", "formatversion": "2",
-                  "prop": "revisions", "rvprop": "ids|timestamp|content", "rvslots": "main",
-                  "titles": "|".join(titles[i:i + 50])}
+        params = {
+            "action": "query",
+            "format": "json",
+            "formatversion": "2",
+            "prop": "revisions",
+            "rvprop": "ids|timestamp|content",
+            "rvslots": "main",
+            "titles": "|".join(titles[i : i + 50]),
+        }
         while True:
             answer = http.post(api_url, data=params).json()
             requests_made += 1
@@ -101,12 +107,15 @@ def main() -> None:
         pages = variants(args.pages)
         started = time.perf_counter()
         wiki.import_pages(pages)
-        print(f"seeded {len(pages)} pages in {time.perf_counter() - started:.1f} s "
-              f"({sum(map(len, pages.values())) / len(pages):.0f} characters each)")
+        print(
+            f"seeded {len(pages)} pages in {time.perf_counter() - started:.1f} s "
+            f"({sum(map(len, pages.values())) / len(pages):.0f} characters each)"
+        )
         titles = list(pages)
         mapping_file = Path(tmp) / "mapping.yaml"
         mapping_file.write_text(
-            (ROOT / "mappings" / "miraheze" / "mapping.yaml").read_text()
+            (ROOT / "mappings" / "miraheze" / "mapping.yaml")
+            .read_text()
             .replace("https://meta.miraheze.org/w/api.php", wiki.api_url)
             .replace("    - Tech:Organisation", f'    []\n  prefix: "{PREFIX}"')
             .replace("titles:\n    []", "titles: []")
@@ -139,8 +148,13 @@ def main() -> None:
         assert len(result.pages) == len(titles) and all(p.findings for p in result.pages)
 
         http = CountingSession()
-        site = mwclient.Site(wiki.host, path="/", scheme="http", pool=http,
-                             clients_useragent="wikisync-benchmark (local test wiki)")
+        site = mwclient.Site(
+            wiki.host,
+            path="/",
+            scheme="http",
+            pool=http,
+            clients_useragent="wikisync-benchmark (local test wiki)",
+        )
         t0 = time.perf_counter()
         naive_texts = [site.pages[title].text() for title in titles]
         naive = time.perf_counter() - t0

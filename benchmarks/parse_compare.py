@@ -66,8 +66,10 @@ def main() -> None:
 
     context = CheckContext(load_mapping(MAPPING))
     context.prepare()
-    snapshot = Revision(title="Tech:Organisation", text=MAPPING.with_name("snapshots")
-                        .joinpath("Tech_Organisation.wikitext").read_text())
+    snapshot = Revision(
+        title="Tech:Organisation",
+        text=MAPPING.with_name("snapshots").joinpath("Tech_Organisation.wikitext").read_text(),
+    )
 
     # cold: a page never seen before
     bare = parse = structure = full = 0.0
@@ -77,7 +79,7 @@ def main() -> None:
         parse += cpu(lambda: context.parse(snapshot))
         page = context.parse(snapshot)
         clear_caches(context)
-        structure += cpu(lambda: compare(page, context.canonical, options=context.options))
+        structure += cpu(lambda p=page: compare(p, context.canonical, options=context.options))
         clear_caches(context)
         full += cpu(lambda: context.check(snapshot))
     rows_cold = [x / args.repeat for x in (bare, parse, structure, full - parse - structure, full)]
@@ -91,15 +93,20 @@ def main() -> None:
 
     print(f"page: {len(snapshot.text)} characters; family: {n} distinct pages")
     print(f"{'ms per page (CPU)':<38}{'cold':>9}{'family':>9}")
-    names = ["mwparserfromhell.parse (bare)", "wikisync parse (tree + plain text)",
-             "compare: structure + words", "spelling (dictionary basis)",
-             "parse + compare + spelling (total)"]
+    names = [
+        "mwparserfromhell.parse (bare)",
+        "wikisync parse (tree + plain text)",
+        "compare: structure + words",
+        "spelling (dictionary basis)",
+        "parse + compare + spelling (total)",
+    ]
     family = {0: bare_f / n * 1000, 4: full_f / n * 1000}
     for i, name in enumerate(names):
         fam = f"{family[i]:>9.3f}" if i in family else f"{'':>9}"
         print(f"{name:<38}{rows_cold[i] * 1000:>9.3f}{fam}")
-    print(f"total / bare parse: cold {rows_cold[4] / rows_cold[0]:.2f}, "
-          f"family {full_f / bare_f:.2f}")
+    print(
+        f"total / bare parse: cold {rows_cold[4] / rows_cold[0]:.2f}, family {full_f / bare_f:.2f}"
+    )
 
 
 if __name__ == "__main__":

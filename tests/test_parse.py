@@ -178,13 +178,24 @@ def absolute(sections: list[tuple[int, object]]) -> list[object]:
             (
                 None
                 if heading is None
-                else (heading.level, heading.title, heading.start + base, heading.end + base,
-                      [o + base if o >= 0 else o for o in heading.title_offsets]),
+                else (
+                    heading.level,
+                    heading.title,
+                    heading.start + base,
+                    heading.end + base,
+                    [o + base if o >= 0 else o for o in heading.title_offsets],
+                ),
                 section.body_start + base,  # type: ignore[attr-defined]
                 section.body_end + base,  # type: ignore[attr-defined]
                 [
-                    (b.bullet, b.text, b.start + base, b.end + base, b.depth,
-                     [o + base if o >= 0 else o for o in b.offsets])
+                    (
+                        b.bullet,
+                        b.text,
+                        b.start + base,
+                        b.end + base,
+                        b.depth,
+                        [o + base if o >= 0 else o for o in b.offsets],
+                    )
                     for b in section.blocks  # type: ignore[attr-defined]
                 ],
             )
