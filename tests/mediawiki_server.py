@@ -128,6 +128,12 @@ $wgEnableUploads = false;
 $wgMainCacheType = CACHE_NONE;
 $wgShowExceptionDetails = true;
 $wgShowDBErrorBacktrace = true;
+# Accounts are minutes old: without these the "newbie" limit (8 edits a minute) and the
+# bot's missing noratelimit right make a long test run fail with "ratelimited". Rate-limit
+# behaviour is tested by injecting the error in front of the wiki instead.
+$wgAutoConfirmAge = 0;
+$wgAutoConfirmCount = 0;
+$wgGroupPermissions['bot']['noratelimit'] = true;
 
 # One JSON line per api.php request, secrets redacted, so tests can count requests.
 if ( defined( 'MW_ENTRY_POINT' ) && MW_ENTRY_POINT === 'api' ) {{
@@ -653,22 +659,29 @@ class MediaWikiServer:
         If the text is unchanged MediaWiki makes no revision; the current revid is
         returned then.
         """
-        session = self._human()
-        token = self.api({"action": "query", "meta": "tokens"}, session=session)["query"]["tokens"][
-            "csrftoken"
-        ]
-        result = self.api(
-            {
+        for attempt in (1, 2):
+            session = self._human()
+            token = self.api({"action": "query", "meta": "tokens"}, session=session)["query"][
+                "tokens"
+            ]["csrftoken"]
+            fields = {
                 "action": "edit",
                 "title": title,
                 "text": text,
                 "summary": summary,
                 "token": token,
+                "assert": "user",
                 **params,
-            },
-            post=True,
-            session=session,
-        )["edit"]
+            }
+            try:
+                result = self.api(fields, post=True, session=session)["edit"]
+                break
+            except WikiApiError as err:
+                # a lost login (say, a test flushed the session store) must not turn the
+                # person's edit into an anonymous one: log in again, once
+                if err.code not in ("assertuserfailed", "badtoken") or attempt == 2:
+                    raise
+                self._human_session = None
         if result.get("result") != "Success":
             raise MediaWikiError(f"edit of {title!r} not saved: {result}")
         if result.get("nochange"):
