@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -145,9 +144,10 @@ def test_missing_files_through_the_command(tmp_path: Path) -> None:
     assert "gone.wikitext: page file not found" in result.stderr
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
-def test_unreadable_file(tmp_path: Path) -> None:
-    path = write(tmp_path, "m.yaml", GOOD_MAPPING)
-    path.chmod(0)
-    with pytest.raises(InputError, match="cannot read"):
-        load_mapping(path)
+def test_a_folder_instead_of_a_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="is a directory"):
+        load_mapping(tmp_path)
+    result = run_cli("check", str(tmp_path), "--offline")
+    assert result.returncode == 2
+    assert "is a directory" in result.stderr
+    assert "Traceback" not in result.stderr
