@@ -209,7 +209,8 @@ def _report_outcomes(outcomes: list[PageOutcome]) -> int:
     code = EXIT_OK
     for outcome in outcomes:
         revs = f" r{outcome.old_revid} -> r{outcome.new_revid}" if outcome.new_revid else ""
-        click.echo(f"{outcome.title}: {outcome.status}{revs}: {redact(outcome.message)}")
+        message = outcome.message.removeprefix(f"{outcome.title}: ")  # errors name the page too
+        click.echo(f"{outcome.title}: {outcome.status}{revs}: {redact(message)}")
         if outcome.error is not None:
             code = (
                 EXIT_CONFLICT

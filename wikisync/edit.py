@@ -309,6 +309,8 @@ def _unit_edit(
             style.heading_to_heading if content_end in _heading_ends(page) else style.before_heading
         )
         lead = "\n" * max(0, need - text[content_end:at].count("\n"))
+    if not lead and at > 0 and text[at - 1] != "\n":
+        lead = "\n"  # the end of a text whose last line is blanks: the heading needs its own
     if after:
         need = style.heading_to_heading if ends_with_heading else style.before_heading
         trail = "\n" * max(0, need - (len(after) - len(after.lstrip("\n"))))
@@ -379,6 +381,23 @@ def _plan_edit(
     raise _Skip(f"{finding.kind} findings are reported, never edited")
 
 
+def _insertion_rank(text: str, edit: _Edit) -> int:
+    """Where an insertion goes among others at the same offset.
+
+    Words added at the end of a line belong to that line: before a bullet that starts the
+    next line, and before a unit inserted there (or they would land in its body). Bullets
+    end the list above, so they come before a new unit. Words added at the start of a line
+    belong to the text that follows: after everything else.
+    """
+    kind = edit.finding.kind
+    if kind in _UNIT_KINDS:
+        return 2
+    if kind == "missing-bullet":
+        return 1
+    at = edit.start
+    return 3 if at == 0 or text[at - 1] == "\n" else 0
+
+
 def _overlaps(a: _Edit, b: _Edit) -> bool:
     return a.start < b.end and b.start < a.end
 
@@ -416,11 +435,17 @@ def apply_findings(
         edits.append(edit)
     # Spans index the original text and never overlap, so the new text is the original cut at
     # the spans with each fix in its place; no fix shifts another. At one offset, insertions
-    # keep the findings' order and come before a replacement that starts there.
+    # come before a replacement that starts there, in the order of _insertion_rank.
     pieces: list[str] = []
     pos = 0
-    for edit in sorted(edits, key=lambda e: (e.start, e.end, e.order)):
-        pieces += [text[pos : edit.start], edit.text]
+    for edit in sorted(edits, key=lambda e: (e.start, e.end, _insertion_rank(text, e), e.order)):
+        piece = edit.text
+        starts_line = edit.finding.kind == "missing-bullet" or edit.finding.kind in _UNIT_KINDS
+        if starts_line and pieces and edit.start == pos and pieces[-1].endswith("\n"):
+            # An earlier insertion here already ended the line, and this one's leading
+            # newline was counted against the original text: drop it (no stray blank line).
+            piece = piece.removeprefix("\n")
+        pieces += [text[pos : edit.start], piece]
         pos = edit.end
     pieces.append(text[pos:])
     new_text = "".join(pieces)

@@ -7,6 +7,7 @@ from it, refuses duplicate keys, and turns a pydantic error location back into a
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,26 +21,37 @@ __all__ = ["LocatedYaml", "load_model", "read_text_file"]
 M = TypeVar("M", bound=BaseModel)
 
 MAX_YAML_BYTES = 5 * 1024 * 1024
+MAX_YAML_DEPTH = 100
+"""Nesting deeper than this is refused: no mapping or canonical file needs it."""
+MAX_YAML_VALUES = 200_000
+"""Values built from one file, aliases expanded: stops an alias bomb ("billion laughs")."""
+_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+"""Plain mappings and lists; any other tag on one (``!!python/...``, ``!!set``) is refused."""
 
 
 def read_text_file(path: Path, *, what: str = "file", max_bytes: int = MAX_YAML_BYTES) -> str:
     """Read a UTF-8 text file, refusing missing, huge, binary and non-UTF-8 files by name."""
     try:
-        size = path.stat().st_size
+        mode = path.stat().st_mode
     except FileNotFoundError:
         raise InputError(f"{what} not found", source=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read {what}: {exc.strerror}", source=str(path)) from None
-    if path.is_dir():
+    if stat.S_ISDIR(mode):
         raise InputError(f"{what} is a directory", source=str(path))
-    if size > max_bytes:
+    if not stat.S_ISREG(mode):
+        # A FIFO would block and a device such as /dev/zero never ends: refuse them unread.
+        raise InputError(f"{what} is not a regular file", source=str(path))
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror}", source=str(path)) from None
+    if len(data) > max_bytes:
+        size = max(len(data), path.stat().st_size)
         raise InputError(
             f"{what} is too big ({size} bytes; the limit is {max_bytes})", source=str(path)
         )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror}", source=str(path)) from None
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise InputError(f"{what} is binary (NUL byte)", source=str(path), line=line)
@@ -60,8 +72,14 @@ class LocatedYaml:
         if text is None:
             text = read_text_file(path, what="YAML file")
         self._lines: dict[tuple[Any, ...], int] = {}
+        self._built = 0
+        self._open: set[int] = set()
         try:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except RecursionError:
+            raise InputError(
+                f"nested too deeply (more than {MAX_YAML_DEPTH} levels)", source=str(path)
+            ) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark is not None else None
@@ -80,7 +98,31 @@ class LocatedYaml:
             loc = loc[:-1]
         return self._lines.get(())
 
+    def _refuse(self, node: yaml.Node, loc: tuple[Any, ...], message: str) -> InputError:
+        """An error at the key that leads to ``node`` (an alias's node is elsewhere)."""
+        line = self._lines.get(loc) or node.start_mark.line + 1
+        return InputError(message, source=str(self.path), line=line)
+
     def _build(self, node: yaml.Node, loc: tuple[Any, ...]) -> Any:
+        self._built += 1
+        if self._built > MAX_YAML_VALUES:
+            raise self._refuse(node, loc, f"more than {MAX_YAML_VALUES} values (aliases expanded)")
+        if len(loc) > MAX_YAML_DEPTH:
+            raise self._refuse(node, loc, f"nested too deeply (more than {MAX_YAML_DEPTH} levels)")
+        if not isinstance(node, yaml.ScalarNode):
+            if node.tag not in _COLLECTION_TAGS:
+                raise self._refuse(node, loc, f"malformed YAML: unsupported tag {node.tag!r}")
+            if id(node) in self._open:
+                raise self._refuse(node, loc, "an alias refers to a value that contains it")
+            self._open.add(id(node))
+            try:
+                return self._build_collection(node, loc)
+            finally:
+                self._open.discard(id(node))
+        self._lines.setdefault(loc, node.start_mark.line + 1)
+        return self._scalar(node)
+
+    def _build_collection(self, node: yaml.Node, loc: tuple[Any, ...]) -> Any:
         self._lines.setdefault(loc, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
