@@ -128,9 +128,16 @@ class RunnerProcess:
                 raise AssertionError(f"timed out; log so far: {''.join(self.raw)}")
             assert test(self.log), f"runner exited early: {''.join(self.raw)}"
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
         self.proc.send_signal(sig)
-        code = self.proc.wait(timeout)
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            # say what the runner was doing, so a slow stop can be told from a hung one
+            raise AssertionError(
+                f"runner did not stop within {timeout} s; its log ends with:\n"
+                + "".join(self.raw[-20:])
+            ) from None
         self._reader.join(5)
         return code
 
