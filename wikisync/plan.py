@@ -27,6 +27,7 @@ from .edit import apply_findings
 from .errors import InputError
 from .mapping import Conventions
 from .model import Finding, OrgPage
+from .yamlsource import read_text_file
 
 __all__ = [
     "PLAN_VERSION",
@@ -304,16 +305,7 @@ def _describe(error: ValidationError) -> str:
 def load_plan(path: Path) -> EditPlan:
     """Read a plan file; anything but a plan of this format is an InputError naming the file."""
     source = str(path)
-    try:
-        if path.stat().st_size > MAX_PLAN_BYTES:
-            raise InputError(f"plan file is too big (over {MAX_PLAN_BYTES} bytes)", source=source)
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("plan file not found", source=source) from None
-    except UnicodeDecodeError:
-        raise InputError("plan file is not UTF-8 text", source=source) from None
-    except OSError as exc:
-        raise InputError(f"cannot read plan: {exc.strerror or exc}", source=source) from None
+    raw = read_text_file(path, what="plan file", max_bytes=MAX_PLAN_BYTES)
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
