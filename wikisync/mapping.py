@@ -112,6 +112,14 @@ class PublishConfig(_Strict):
     minor: bool = True
     summary_prefix: str = "wikisync"
     delete_extra: bool = False
+    """Reserved: extra content is reported and never deleted; ``true`` is refused for now."""
+
+    @field_validator("delete_extra")
+    @classmethod
+    def _no_deletion_yet(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("deleting extra content is not supported; wikisync only reports it")
+        return value
 
 
 class Mapping(_Strict):
