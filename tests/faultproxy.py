@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Literal, Self
+from typing import Literal, Self, get_args
 from urllib.parse import parse_qs, urlsplit
 
 __all__ = [
@@ -62,22 +62,7 @@ Fault = Literal[
     "502-after",
     "late",
 ]
-FAULTS: tuple[Fault, ...] = (
-    "500",
-    "502",
-    "503",
-    "503-retry-after",
-    "429",
-    "maxlag",
-    "readonly",
-    "badtoken",
-    "stall",
-    "stall-after",
-    "reset",
-    "reset-after",
-    "502-after",
-    "late",
-)
+FAULTS: tuple[Fault, ...] = get_args(Fault)
 """Every fault the proxy can make. ``-after``: the wiki handles the request first, then the
 client gets a stall, a reset or a 502 instead of the answer. ``late``: the request is held
 back until well after the client gave up, then delivered to the wiki (the answer is dropped).

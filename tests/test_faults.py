@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from .clirun import run_cli
-from .faultproxy import Fault, FaultProxy, Record, Rule, Target
+from .faultproxy import FAULTS, Fault, FaultProxy, Record, Rule, Target
 from .mediawiki_server import MediaWikiServer
 from .test_publish import PAGES, mapping_for, revision_count
 
@@ -67,18 +67,8 @@ def _once(target: Target, fault: Fault, nth: int = 1) -> Case:
     return Case(name, rules, 0)
 
 
-ONCE_FAULTS: tuple[Fault, ...] = (
-    "500",
-    "502",
-    "503",
-    "503-retry-after",
-    "429",
-    "maxlag",
-    "readonly",
-    "badtoken",
-    "stall",
-    "reset",
-    "reset-after",
+ONCE_FAULTS: tuple[Fault, ...] = tuple(
+    f for f in FAULTS if f not in ("stall-after", "502-after", "late")
 )
 PUBLISH_REQUESTS: tuple[Target, ...] = ("login-token", "login", "read", "csrf-token", "edit")
 
