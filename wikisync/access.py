@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import InputError
+from .yamlsource import read_text_file
 
 __all__ = ["ApiEndpoint", "credentials_from_env_or_file", "parse_api_url"]
 
@@ -83,10 +84,9 @@ def credentials_from_env_or_file(credentials_file: Path | None) -> tuple[str, st
     source = str(credentials_file)
     try:
         mode = credentials_file.stat().st_mode
-        text = credentials_file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError("credentials file not found", source=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         reason = type(exc).__name__
         raise InputError(f"cannot read credentials file ({reason})", source=source) from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
@@ -95,6 +95,8 @@ def credentials_from_env_or_file(credentials_file: Path | None) -> tuple[str, st
             "run chmod 600 on it",
             source=source,
         )
+    # read like every input file: a pipe or device is refused instead of blocking
+    text = read_text_file(credentials_file, what="credentials file", max_bytes=64 * 1024)
     values: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
