@@ -96,7 +96,13 @@ def credentials_from_env_or_file(credentials_file: Path | None) -> tuple[str, st
             source=source,
         )
     # read like every input file: a pipe or device is refused instead of blocking
-    text = read_text_file(credentials_file, what="credentials file", max_bytes=64 * 1024)
+    try:
+        text = read_text_file(credentials_file, what="credentials file", max_bytes=64 * 1024)
+    except InputError as exc:
+        detail = exc.message.rpartition("credentials file ")[2]
+        raise InputError(
+            f"cannot read credentials file: {detail}", source=source, line=exc.line
+        ) from None
     values: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
