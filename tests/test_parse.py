@@ -213,6 +213,26 @@ def test_cutting_at_headings_parses_like_the_whole_page(parts: list[str]) -> Non
     assert absolute(_sections(text)) == absolute(whole)  # type: ignore[arg-type]
 
 
+STRETCH_PIECES = st.sampled_from(
+    [
+        *["\n== H ==\n", "\n=", "=", "{{", "}}", "[[", "]]", "\n{|", "\n|}", "<!--", "-->"],
+        *["<div>", "</div>", "<div\n", "<span\n=a>", "<br>", "<ref name=x/>", "<", ">", "</"],
+        *["text", " ", "\n"],
+    ]
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(STRETCH_PIECES, max_size=40))
+def test_heading_cuts_found_stretch_by_stretch_match_one_whole_scan(parts: list[str]) -> None:
+    """The cached stretch-by-stretch scan agrees with a scan of the whole text, including
+    a tag whose ``>`` stands after a line that starts with ``=``."""
+    from wikisync.parse import _scan_starts, section_starts
+
+    text = "".join(parts)
+    assert section_starts(text) == _scan_starts(text)
+
+
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
 def test_fixture_pages_are_cut_at_their_headings(path: Path) -> None:
     from wikisync.parse import _parse_sections, _sections, section_starts

@@ -296,11 +296,77 @@ _VOID_TAGS = frozenset(
 )
 
 
+_State = tuple[bool, int, int, int, int]
+"""Open constructs after a stretch: in a comment, then ``{{``, ``[[``, tables, tags."""
+_CLOSED: _State = (False, 0, 0, 0, 0)
+
+
 def section_starts(text: str) -> list[int]:
-    """Offsets of the heading lines that stand outside any open construct, and 0."""
+    """Offsets of the heading lines that stand outside any open construct, and 0.
+
+    The text is scanned in stretches that each end before a line starting with ``=``; a
+    stretch's scan is cached, so sections that recur across pages are scanned once.
+    """
     starts = [0]
     if "\x00" in text:  # the tokenizer stops at NUL; cutting would read past it
         return starts
+    state = _CLOSED
+    pos = 0
+    while True:
+        cut = text.find("\n=", pos) + 1
+        end = cut or len(text)
+        state, tag_left_open = _scan_stretch(text[pos:end], state)
+        if tag_left_open:  # a tag may run on past the cut: scan the text whole
+            return _scan_starts(text)
+        if not cut:
+            return starts
+        if state == _CLOSED:
+            starts.append(cut)
+        pos = cut
+
+
+@lru_cache(maxsize=8192)
+def _scan_stretch(stretch: str, state: _State) -> tuple[_State, bool]:
+    """The open constructs after ``stretch``, entered with ``state``.
+
+    Also says whether the stretch ends inside what may be a tag (``<div`` with its ``>``
+    after the cut), which only a scan of the whole text can settle.
+    """
+    comment, braces, brackets, tables, tags = state
+    for match in _SCAN.finditer(stretch):
+        token = match.group()
+        if comment:
+            comment = token != "-->"
+        elif token == "<!--":
+            comment = True
+        elif token == "{{":
+            braces += 1
+        elif token == "}}":
+            braces = max(0, braces - 1)
+        elif token == "[[":
+            brackets += 1
+        elif token == "]]":
+            brackets = max(0, brackets - 1)
+        elif token == "{|":
+            tables += 1
+        elif token == "|}":
+            tables = max(0, tables - 1)
+        elif token.startswith("<") and token != "-->":
+            name = match.group(2).lower()
+            if name in _VOID_TAGS or match.group(3):
+                continue
+            tags = max(0, tags - 1) if match.group(1) else tags + 1
+    last = stretch.rfind("<")
+    tag_left_open = last >= 0 and ">" not in stretch[last:] and _TAG_START.match(stretch, last)
+    return (comment, braces, brackets, tables, tags), bool(tag_left_open)
+
+
+_TAG_START = re.compile(r"</?[A-Za-z]")
+
+
+def _scan_starts(text: str) -> list[int]:
+    """``section_starts`` by one scan of the whole text."""
+    starts = [0]
     comment = False
     braces = brackets = tables = tags = 0
     for match in _SCAN.finditer(text):
