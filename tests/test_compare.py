@@ -187,3 +187,30 @@ def test_json_contract_keys(context: CheckContext) -> None:
         assert keys <= set(data)
         assert set(data) - keys <= {"basis"}
         assert ("basis" in data) == (f.kind == "typo")
+
+
+def located(text: str, findings: list[Finding]) -> list[tuple[str, str, str, int | None]]:
+    """Each finding with the bytes its span covers, so moved findings can be compared."""
+    return [
+        (f.kind, f.found or "", text[f.span.start : f.span.end] if f.span else "", f.line)
+        for f in findings
+    ]
+
+
+def test_a_recurring_section_is_reported_where_it_now_stands(context: CheckContext) -> None:
+    """Differences are remembered per section; on a page where the section has moved
+    (a longer lead) every span and line must follow it, not repeat the first page's."""
+    seed = seed_text()
+    first = findings_for(context, seed)
+    moved_text = "An added line.\n\nAnd another paragraph.\n" + seed
+    moved = findings_for(context, moved_text)
+    assert len(moved) == len(first)
+    spanned = [f for f in moved if f.span is not None]
+    assert any(f.basis == "canonical" for f in spanned)
+    for f in spanned:
+        assert f.found is not None and f.found in moved_text[f.span.start : f.span.end]  # type: ignore[union-attr]
+    expected = [
+        (k, found, covered, line + 3 if line else line)
+        for k, found, covered, line in located(seed, first)
+    ]
+    assert located(moved_text, moved) == expected

@@ -117,23 +117,76 @@ def _context(words: list[PageWord], i1: int, i2: int, change: str) -> str:
     return " ".join(part for part in (before, f"[{change}]", after) if part)
 
 
+_MEMO_SIZE = 4096
+_Placed = list[tuple[TextDifference, int]]
+"""Differences relative to their section, each with the index of the block it stands in."""
+_memo: dict[tuple[object, ...], tuple[tuple[Sequence[int], ...], _Placed]] = {}
+
+
 def diff_words(blocks: Sequence[TextBlock], expected_text: str, text: str) -> list[TextDifference]:
     """Differences between the words of ``blocks`` and the approved text, in page order.
 
     ``text`` is the page's wikitext, used to check that a range is plain text. Text that
-    matches (the usual case) costs two cached lookups and a comparison.
+    matches (the usual case) costs two cached lookups and a comparison. Differences are
+    remembered relative to the blocks' section, so a section that recurs (on another page of
+    a family, or on the same page next run) is compared once wherever it stands.
     """
     a = tuple(chain.from_iterable(folded_words(block.text) for block in blocks))
     b = folded_words(expected_text)
     if a == b:
         return []
+    base = blocks[0].base
+    relatives = tuple(block.relative for block in blocks)
+    # The parse cache hands out the same offset tuples for a recurring section, so their
+    # identities (kept alive by the entry, hence never reused) stand for their contents.
+    # The differences also read the characters around each block (spacing, punctuation).
+    key = (
+        expected_text,
+        tuple(map(id, relatives)),
+        tuple(text[max(0, block.span.start - 1) : block.span.end + 1] for block in blocks),
+    )
+    known = _memo.get(key)
+    if known is None or any(x is not y for x, y in zip(known[0], relatives, strict=True)):
+        if any(block.base != base for block in blocks):
+            return [diff for diff, _ in _differences(blocks, expected_text, text, a, b)]
+        found = _differences(blocks, expected_text, text, a, b)
+        shifted = [(_shift(diff, -base), index) for diff, index in found]
+        if len(_memo) >= _MEMO_SIZE:
+            del _memo[next(iter(_memo))]
+        known = _memo[key] = (relatives, shifted)
+    return [_placed(diff, base, blocks[index].line) for diff, index in known[1]]
+
+
+def _shift(diff: TextDifference, by: int) -> TextDifference:
+    return _placed(diff, by, diff.line)
+
+
+def _placed(diff: TextDifference, by: int, line: int) -> TextDifference:
+    """``diff`` with its span moved by ``by`` characters and standing on ``line``."""
+    span = diff.span
+    if span is not None and by:
+        span = Span(start=span.start + by, end=span.end + by)
+    return TextDifference(
+        diff.kind, diff.found, diff.expected, span, diff.replacement, line, diff.context
+    )
+
+
+def _differences(
+    blocks: Sequence[TextBlock],
+    expected_text: str,
+    text: str,
+    a: tuple[str, ...],
+    b: tuple[str, ...],
+) -> _Placed:
+    """The differences, each with the index of the block its line comes from."""
     words = page_words(blocks)
+    index_of = {id(block): i for i, block in enumerate(blocks)}
     expected = tokenize(expected_text)
-    out: list[TextDifference] = []
+    out: _Placed = []
     for op, i1, i2, j1, j2 in _opcodes(a, b):
         if op == "equal":
             continue
-        line = words[min(i1, len(words) - 1)].block.line if words else 0
+        at = index_of[id(words[min(i1, len(words) - 1)].block)] if words else 0
         if (
             op == "replace"
             and i2 - i1 == j2 - j1
@@ -142,14 +195,17 @@ def diff_words(blocks: Sequence[TextBlock], expected_text: str, text: str) -> li
             for k, i in enumerate(range(i1, i2)):
                 found, want = words[i].token.text, expected[j1 + k].text
                 out.append(
-                    TextDifference(
-                        kind="typo",
-                        found=found,
-                        expected=want,
-                        span=_source_span([words[i]], text),
-                        replacement=_match_case(want, found),
-                        line=words[i].block.line,
-                        context=_context(words, i, i + 1, f"{found} → {want}"),
+                    (
+                        TextDifference(
+                            kind="typo",
+                            found=found,
+                            expected=want,
+                            span=_source_span([words[i]], text),
+                            replacement=_match_case(want, found),
+                            line=words[i].block.line,
+                            context=_context(words, i, i + 1, f"{found} → {want}"),
+                        ),
+                        index_of[id(words[i].block)],
                     )
                 )
             continue
@@ -174,14 +230,17 @@ def diff_words(blocks: Sequence[TextBlock], expected_text: str, text: str) -> li
             change = f"{found} → {want}"
         context = _context(words, i1, i2, change)
         out.append(
-            TextDifference(
-                kind="wording",
-                found=found,
-                expected=want,
-                span=span,
-                replacement=replacement,
-                line=line,
-                context=context,
+            (
+                TextDifference(
+                    kind="wording",
+                    found=found,
+                    expected=want,
+                    span=span,
+                    replacement=replacement,
+                    line=blocks[at].line,
+                    context=context,
+                ),
+                at,
             )
         )
     return out
