@@ -299,3 +299,23 @@ def test_domain_word_list_is_modest_and_holds_the_core_names() -> None:
     assert len(words) == len(set(words)) < 120
     for name in ("MediaWiki", "Miraheze", "Varnish", "Puppet", "SRE", "Wikimedia", "Phabricator"):
         assert name in words
+
+
+def test_remembered_suggestions_follow_each_pages_counts() -> None:
+    """One checker remembers a slip's suggestions across pages; a page whose counts change
+    the answer must get its own answer, the same as a fresh checker gives."""
+    shared = Speller()
+    pages = [
+        "The team manges the servers. The team manages releases and manages budgets.",
+        "The team manges the servers. The team mangles words and mangles text.",
+        "The team manges the servers. The team manages releases and manages budgets.",
+        "The team manges the servers.",
+    ]
+    answers = []
+    for text in pages:
+        remembered = shared.check(text, page_counts(text))
+        fresh = Speller().check(text, page_counts(text))
+        assert remembered == fresh
+        answers.append(found(remembered))
+    assert answers[0] == answers[2] == [("manges", "manages")]
+    assert answers[1] != answers[0]

@@ -589,6 +589,10 @@ def _forms(key: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
+_CandidateKey = tuple[str, bool, bool, frozenset[tuple[str, int]]]
+"""A word, whether it stands as a name or a compound part, and the page counts it reads."""
+
+
 class _Page:
     """What is known about the page being checked.
 
@@ -658,6 +662,8 @@ class Speller:
         self._lexicon = _lexicon()
         self._fine: dict[str, bool] = {}
         self._suspect_memo: dict[str, tuple[tuple[str, int, int], ...]] = {}
+        self._pool_memo: dict[str, frozenset[str]] = {}
+        self._candidate_memo: dict[_CandidateKey, list[_Candidate]] = {}
 
     def _always_fine(self, token: str) -> bool:
         """Whether ``token`` passes whatever page it is on: a common word or a domain word.
@@ -810,25 +816,73 @@ class Speller:
     def _find_candidates(
         self, low: str, page: _Page, *, name_position: bool, part: bool
     ) -> list[_Candidate]:
+        """Ranked suggestions for a word that is not in the dictionary.
+
+        The search reads the page only through the counts of a few words: the word's edits
+        that the page writes, vocabulary words near it and their owners. With those counts
+        as part of the key, the answer is remembered across pages (a family of pages, or
+        the same slip on every page of a run). A search that had to look at every page word
+        (the distance-two fallback) is not remembered.
+        """
         edits = _edits1(low)
+        on_page = edits & page.counts.keys()
+        in_vocabulary = self._vocabulary_pool(low)
+        near = () if part else _dictionary_near(low)
+        watched = {*on_page, *in_vocabulary, *near}
+        watched.update([w[:-2] for w in watched if w.endswith("'s")])
+        key = (low, name_position, part, frozenset([(w, page.uses(w)) for w in watched]))
+        known = self._candidate_memo.get(key)
+        if known is not None:
+            return known
+        ranked, page_wide = self._search_candidates(
+            low, page, sorted(on_page | in_vocabulary), near, name_position=name_position, part=part
+        )
+        if not page_wide and len(self._candidate_memo) < 50_000:
+            self._candidate_memo[key] = ranked
+        return ranked
+
+    def _vocabulary_pool(self, low: str) -> frozenset[str]:
+        """Vocabulary words one edit from ``low``, and vocabulary possessives one edit away."""
+        pool = self._pool_memo.get(low)
+        if pool is None:
+            pool = frozenset(
+                {
+                    *(_edits1(low) & self._vocabulary),
+                    *(e for e in _possessive_edits1(low) if e[:-2] in self._vocabulary),
+                }
+            )
+            if len(self._pool_memo) < 50_000:
+                self._pool_memo[low] = pool
+        return pool
+
+    def _search_candidates(
+        self,
+        low: str,
+        page: _Page,
+        pool: list[str],
+        near: tuple[str, ...],
+        *,
+        name_position: bool,
+        part: bool,
+    ) -> tuple[list[_Candidate], bool]:
+        """The ranked candidates, and whether every page word had to be looked at."""
         # Only words the page writes, vocabulary words and their possessives can be known
-        # page words: narrow the few hundred edits to those first (set operations in C).
-        pool = {*(edits & page.counts.keys()), *(edits & self._vocabulary)}
-        pool.update(e for e in _possessive_edits1(low) if e[:-2] in self._vocabulary)
-        found = {c: 1 for c in sorted(pool) if self._is_known_page_word(c, page)}
+        # page words (``pool`` holds those one edit away).
+        found = {c: 1 for c in pool if self._is_known_page_word(c, page)}
         # Compounds are often identifiers ("cache-admins"): only a word this page or the
         # vocabulary spells is evidence enough to flag one of their parts.
-        if not part:
-            for candidate in _dictionary_near(low):
-                if name_position and (
-                    len(low) < _NAME_MIN_LENGTH or _frequency(candidate) < _NAME_MIN_FREQUENCY
-                ):
-                    continue
-                found.setdefault(candidate, 1)
+        for candidate in near:
+            if name_position and (
+                len(low) < _NAME_MIN_LENGTH or _frequency(candidate) < _NAME_MIN_FREQUENCY
+            ):
+                continue
+            found.setdefault(candidate, 1)
+        page_wide = False
         if not found:
             if name_position or part or _is_closed_compound(low):
-                return []
+                return [], False
             if len(low) in _DISTANCE_TWO_LENGTHS:
+                page_wide = True
                 found.update(_dictionary_far(low))
                 for known in (*page.counts, *self._vocabulary):
                     if known[:1] not in low[:2] or not self._is_known_page_word(known, page):
@@ -839,7 +893,7 @@ class Speller:
         for candidate in (low + "'s", low.removesuffix("'s")):
             found.pop(candidate, None)  # the word's own possessive is the same word
         found.pop(low, None)
-        return self._rank(low, self._in_variant(found), page)
+        return self._rank(low, self._in_variant(found), page), page_wide
 
     def _in_variant(self, found: dict[str, int]) -> dict[str, int]:
         """Suggestions in the chosen spelling: British forms for en-GB, none for en-US."""
