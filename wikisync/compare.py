@@ -11,7 +11,7 @@ import bisect
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from .mapping import Conventions
 from .model import (
@@ -203,7 +203,7 @@ class _Comparison:
         suggestion: str | None = None,
         line: int | None = None,
         span: Span | None = None,
-        basis: str | None = None,
+        basis: Literal["canonical", "dictionary"] | None = None,
         capable: bool = False,
         detail: dict[str, object] | None = None,
     ) -> None:

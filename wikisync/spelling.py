@@ -825,7 +825,7 @@ class Speller:
         (the distance-two fallback) is not remembered.
         """
         edits = _edits1(low)
-        on_page = edits & page.counts.keys()
+        on_page = edits.intersection(page.counts)
         in_vocabulary = self._vocabulary_pool(low)
         near = () if part else _dictionary_near(low)
         watched = {*on_page, *in_vocabulary, *near}
@@ -935,7 +935,8 @@ class Speller:
         known = page.outnumbered.get(low)
         if known is None:
             known = any(
-                page.uses(c) > uses and self._is_known_page_word(c, page) for c in _edits1(low)
+                page.uses(c) > uses and self._is_known_page_word(c, page)
+                for c in _edits1(low).intersection(page.counts)
             )
             page.outnumbered[low] = known
         return known
