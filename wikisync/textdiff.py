@@ -135,6 +135,8 @@ def diff_words(blocks: Sequence[TextBlock], expected_text: str, text: str) -> li
     b = folded_words(expected_text)
     if a == b:
         return []
+    if not blocks:
+        return [diff for diff, _ in _differences(blocks, expected_text, text, a, b)]
     base = blocks[0].base
     relatives = tuple(block.relative for block in blocks)
     # The parse cache hands out the same offset tuples for a recurring section, so their
@@ -154,7 +156,9 @@ def diff_words(blocks: Sequence[TextBlock], expected_text: str, text: str) -> li
         if len(_memo) >= _MEMO_SIZE:
             del _memo[next(iter(_memo))]
         known = _memo[key] = (relatives, shifted)
-    return [_placed(diff, base, blocks[index].line) for diff, index in known[1]]
+    return [
+        _placed(diff, base, blocks[index].line if index >= 0 else 0) for diff, index in known[1]
+    ]
 
 
 def _shift(diff: TextDifference, by: int) -> TextDifference:
@@ -178,7 +182,7 @@ def _differences(
     a: tuple[str, ...],
     b: tuple[str, ...],
 ) -> _Placed:
-    """The differences, each with the index of the block its line comes from."""
+    """The differences, each with the index of the block its line comes from (-1: none)."""
     words = page_words(blocks)
     index_of = {id(block): i for i, block in enumerate(blocks)}
     expected = tokenize(expected_text)
@@ -186,7 +190,7 @@ def _differences(
     for op, i1, i2, j1, j2 in _opcodes(a, b):
         if op == "equal":
             continue
-        at = index_of[id(words[min(i1, len(words) - 1)].block)] if words else 0
+        at = index_of[id(words[min(i1, len(words) - 1)].block)] if words else -1
         if (
             op == "replace"
             and i2 - i1 == j2 - j1
@@ -237,7 +241,7 @@ def _differences(
                     expected=want,
                     span=span,
                     replacement=replacement,
-                    line=blocks[at].line,
+                    line=blocks[at].line if at >= 0 else 0,
                     context=context,
                 ),
                 at,
