@@ -8,7 +8,6 @@ than a missing unit plus an extra one.
 from __future__ import annotations
 
 import bisect
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -26,7 +25,7 @@ from .model import (
     UnitKind,
 )
 from .textdiff import TextDifference, diff_words, similarity
-from .words import edit_distance, fold, folded_words, tokenize
+from .words import edit_distance, fold, tokenize
 
 __all__ = ["CompareOptions", "SpellChecker", "compare", "heading_text", "vocabulary_of"]
 
@@ -59,7 +58,9 @@ class _Slip(Protocol):
 class SpellChecker(Protocol):
     """What compare needs of a spelling checker (``wikisync.spelling.Speller`` is one)."""
 
-    def check(self, text: str, page_words: Mapping[str, int] | None = None) -> Sequence[_Slip]: ...
+    def check(
+        self, text: str, page_words: Mapping[str, int] | Sequence[Mapping[str, int]] | None = None
+    ) -> Sequence[_Slip]: ...
 
 
 @dataclass(frozen=True)
@@ -187,10 +188,8 @@ class _Comparison:
             id(self.canon_entries[ci].unit): self.page_entries[pi]
             for ci, pi in self.matched.items()
         }
-        self.word_counts: Counter[str] = Counter()
-        for unit in page.root.walk():
-            for block in [*unit.prose, *unit.bullets]:
-                self.word_counts.update(folded_words(block.text))
+        # the page's word counts, section by section (sections recur across pages)
+        self.word_counts = [unit.words for unit in page.root.walk() if unit.words]
 
     def add(
         self,
@@ -460,7 +459,6 @@ class _Comparison:
     # -- spelling ---------------------------------------------------------------------
     def spelling(self, covered: set[int]) -> None:
         assert self.speller is not None
-        counts = dict(self.word_counts)
         paths = {id(e.unit): e.path for e in self.page_entries}
 
         def path_of(unit: Unit, path: list[str]) -> None:
@@ -483,7 +481,7 @@ class _Comparison:
                 starts.append(at)
                 owners.append((paths.get(id(unit), []), block))
                 at += len(block.text) + 2
-        for slip in self.speller.check("\n\n".join(texts), counts):
+        for slip in self.speller.check("\n\n".join(texts), self.word_counts):
             index = bisect.bisect_right(starts, slip.start) - 1
             path, block = owners[index]
             self.slip(path, block, slip, slip.start - starts[index])

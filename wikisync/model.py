@@ -6,7 +6,7 @@ that an edit can touch only what it must and every other byte stays identical.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -121,6 +121,9 @@ class Unit:
     prose: list[TextBlock] = field(default_factory=list)
     bullets: list[Bullet] = field(default_factory=list)
     children: list[Unit] = field(default_factory=list)
+    words: Mapping[str, int] = field(default_factory=dict, repr=False)
+    """How often each word (casefolded) stands in ``prose`` and ``bullets``. Shared with
+    every page the same section stands on, so it must not be changed."""
 
     @property
     def full_name(self) -> str:

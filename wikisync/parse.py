@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -18,6 +20,7 @@ from mwparserfromhell.nodes import Heading, Node, Tag, Text
 from .mapping import Conventions
 from .model import Bullet, OrgPage, Span, TextBlock, Unit, UnitKind
 from .plaintext import LIST_MARKERS, PlainText, emit_node, normalize_space
+from .words import folded_words
 
 __all__ = ["LineIndex", "parse_page", "section_starts"]
 
@@ -220,6 +223,8 @@ class _Section:
     body_start: int
     body_end: int
     blocks: tuple[_BlockPiece, ...]
+    words: Mapping[str, int]
+    """How often each word (comparison form) stands in the blocks."""
 
 
 @lru_cache(maxsize=4096)
@@ -249,7 +254,10 @@ def _parse_sections(source: str) -> tuple[_Section, ...]:
         following = sections[i + 1][0] if i + 1 < len(sections) else None
         body_end = following.start if following is not None else len(source)
         blocks = _body_blocks(_split_lines(nodes, body_start))
-        out.append(_Section(own, body_start, body_end, tuple(blocks)))
+        words: Counter[str] = Counter()
+        for block in blocks:
+            words.update(folded_words(block.text))
+        out.append(_Section(own, body_start, body_end, tuple(blocks), dict(words)))
     return tuple(out)
 
 
@@ -444,6 +452,7 @@ def parse_page(
             parent.children.append(unit)
             stack.append(unit)
         unit.body_span = Span(start=base + section.body_start, end=base + section.body_end)
+        unit.words = section.words
         for block in section.blocks:
             span = Span(start=base + block.start, end=base + block.end)
             if block.bullet:

@@ -73,7 +73,7 @@ import functools
 import itertools
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple
 
@@ -593,6 +593,15 @@ _CandidateKey = tuple[str, bool, bool, frozenset[tuple[str, int]]]
 """A word, whether it stands as a name or a compound part, and the page counts it reads."""
 
 
+def _form_counts(page_words: Mapping[str, int]) -> dict[str, int]:
+    """Word counts with possessives and compounds also counted as their owners and parts."""
+    counts: dict[str, int] = {}
+    for key, count in page_words.items():
+        for form in _forms(key):
+            counts[form] = counts.get(form, 0) + count
+    return counts
+
+
 class _Page:
     """What is known about the page being checked.
 
@@ -600,11 +609,7 @@ class _Page:
     word pairs of the checked text, which tell whether a phrase is repeated on the page.
     """
 
-    def __init__(self, page_words: Mapping[str, int], text: str = "") -> None:
-        counts: dict[str, int] = {}
-        for key, count in page_words.items():
-            for form in _forms(key):
-                counts[form] = counts.get(form, 0) + count
+    def __init__(self, counts: dict[str, int], text: str = "") -> None:
         self.counts = counts
         self.outnumbered: dict[str, bool] = {}
         self.candidates: dict[tuple[str, bool, bool], list[_Candidate]] = {}
@@ -663,6 +668,7 @@ class Speller:
         self._fine: dict[str, bool] = {}
         self._suspect_memo: dict[str, tuple[tuple[str, int, int], ...]] = {}
         self._pool_memo: dict[str, frozenset[str]] = {}
+        self._part_memo: dict[int, tuple[Mapping[str, int], dict[str, int]]] = {}
         self._candidate_memo: dict[_CandidateKey, list[_Candidate]] = {}
 
     def _always_fine(self, token: str) -> bool:
@@ -691,11 +697,14 @@ class Speller:
                 self._fine[token] = known
         return known
 
-    def check(self, text: str, page_words: Mapping[str, int] | None = None) -> list[SpellingSlip]:
+    def check(
+        self, text: str, page_words: Mapping[str, int] | Sequence[Mapping[str, int]] | None = None
+    ) -> list[SpellingSlip]:
         """Suspected slips in ``text``, in text order.
 
-        ``page_words`` counts words (casefolded) over the whole page the text comes from;
-        without it the text's own words are counted.
+        ``page_words`` counts words (casefolded) over the whole page the text comes from,
+        in one mapping or in parts (one a section: parts recur across pages, so what is
+        derived from each is remembered); without it the text's own words are counted.
         """
         suspects: list[tuple[str, int, int]] = []
         offset = 0
@@ -710,11 +719,31 @@ class Speller:
                 key = word.casefold()
                 counted[key] = counted.get(key, 0) + 1
             page_words = counted
-        page = _Page(page_words, text)
+        if isinstance(page_words, Mapping):
+            counts = _form_counts(page_words)
+        else:
+            counts = {}
+            for part_words in page_words:
+                for form, count in self._part_forms(part_words).items():
+                    counts[form] = counts.get(form, 0) + count
+        page = _Page(counts, text)
         slips: list[SpellingSlip] = []
         for word, start, _ in suspects:
             slips.extend(self._check_token(text, word, start, page))
         return slips
+
+    def _part_forms(self, part: Mapping[str, int]) -> dict[str, int]:
+        """``_form_counts`` of one section's words, remembered while the section recurs.
+
+        Keyed by identity: the parse hands out the same mapping for a recurring section,
+        and the entry keeps it alive, so its id is not reused for another.
+        """
+        known = self._part_memo.get(id(part))
+        if known is None or known[0] is not part:
+            if len(self._part_memo) >= 8192:
+                del self._part_memo[next(iter(self._part_memo))]
+            known = self._part_memo[id(part)] = (part, _form_counts(part))
+        return known[1]
 
     def _suspects(self, part: str) -> tuple[tuple[str, int, int], ...]:
         """The words of ``part`` that need a closer look: not common, not domain, not quoted.
