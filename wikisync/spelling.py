@@ -73,6 +73,7 @@ import functools
 import itertools
 import re
 import string
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple
@@ -609,7 +610,7 @@ class _Page:
     word pairs of the checked text, which tell whether a phrase is repeated on the page.
     """
 
-    def __init__(self, counts: dict[str, int], text: str = "") -> None:
+    def __init__(self, counts: Mapping[str, int], text: str = "") -> None:
         self.counts = counts
         self.outnumbered: dict[str, bool] = {}
         self.candidates: dict[tuple[str, bool, bool], list[_Candidate]] = {}
@@ -668,7 +669,7 @@ class Speller:
         self._fine: dict[str, bool] = {}
         self._suspect_memo: dict[str, tuple[tuple[str, int, int], ...]] = {}
         self._pool_memo: dict[str, frozenset[str]] = {}
-        self._part_memo: dict[int, tuple[Mapping[str, int], dict[str, int]]] = {}
+        self._part_memo: dict[int, tuple[Mapping[str, int], tuple[str, ...]]] = {}
         self._candidate_memo: dict[_CandidateKey, list[_Candidate]] = {}
 
     def _always_fine(self, token: str) -> bool:
@@ -721,28 +722,29 @@ class Speller:
             page_words = counted
         if isinstance(page_words, Mapping):
             counts = _form_counts(page_words)
-        else:
-            counts = {}
-            for part_words in page_words:
-                for form, count in self._part_forms(part_words).items():
-                    counts[form] = counts.get(form, 0) + count
+        else:  # counted in C from each section's remembered forms
+            counts = Counter(itertools.chain.from_iterable(map(self._part_forms, page_words)))
         page = _Page(counts, text)
         slips: list[SpellingSlip] = []
         for word, start, _ in suspects:
             slips.extend(self._check_token(text, word, start, page))
         return slips
 
-    def _part_forms(self, part: Mapping[str, int]) -> dict[str, int]:
-        """``_form_counts`` of one section's words, remembered while the section recurs.
+    def _part_forms(self, part: Mapping[str, int]) -> tuple[str, ...]:
+        """One section's words as forms (see ``_forms``), once per occurrence.
 
-        Keyed by identity: the parse hands out the same mapping for a recurring section,
-        and the entry keeps it alive, so its id is not reused for another.
+        Remembered while the section recurs, keyed by identity: the parse hands out the
+        same mapping for a recurring section, and the entry keeps it alive, so its id is not
+        reused for another.
         """
         known = self._part_memo.get(id(part))
         if known is None or known[0] is not part:
             if len(self._part_memo) >= 8192:
                 del self._part_memo[next(iter(self._part_memo))]
-            known = self._part_memo[id(part)] = (part, _form_counts(part))
+            forms = tuple(
+                form for key, count in part.items() for form in _forms(key) for _ in range(count)
+            )
+            known = self._part_memo[id(part)] = (part, forms)
         return known[1]
 
     def _suspects(self, part: str) -> tuple[tuple[str, int, int], ...]:
