@@ -471,19 +471,28 @@ def tokenize_words(text: str) -> list[tuple[str, int, int]]:
 def _tokenize_part(text: str) -> tuple[tuple[str, int, int], ...]:
     words: list[tuple[str, int, int]] = []
     for chunk in _CHUNK.finditer(text):
-        trimmed = _CORE.search(chunk.group())
-        if trimmed is None:
-            continue
-        core = trimmed.group()
-        if not _CODE_CHARS.isdisjoint(core):
-            continue
-        base = chunk.start() + trimmed.start()
-        if _WORD.fullmatch(core):
-            words.append((core, base, base + len(core)))
-            continue
-        for match in _WORD.finditer(core):
-            words.append((match.group(), base + match.start(), base + match.end()))
+        found = _chunk_words(chunk.group())
+        if found:
+            base = chunk.start()
+            words.extend((word, base + start, base + end) for word, start, end in found)
     return tuple(words)
+
+
+@functools.lru_cache(maxsize=65536)
+def _chunk_words(chunk: str) -> tuple[tuple[str, int, int], ...]:
+    """The words of one whitespace-free chunk, relative to it; chunks recur everywhere."""
+    trimmed = _CORE.search(chunk)
+    if trimmed is None:
+        return ()
+    core = trimmed.group()
+    if not _CODE_CHARS.isdisjoint(core):
+        return ()
+    base = trimmed.start()
+    if _WORD.fullmatch(core):
+        return ((core, base, base + len(core)),)
+    return tuple(
+        (match.group(), base + match.start(), base + match.end()) for match in _WORD.finditer(core)
+    )
 
 
 def parse_word_list(text: str) -> list[str]:
@@ -669,6 +678,7 @@ class Speller:
         self._fine: dict[str, bool] = {}
         self._suspect_memo: dict[str, tuple[tuple[str, int, int], ...]] = {}
         self._pool_memo: dict[str, frozenset[str]] = {}
+        self._chunk_memo: dict[str, tuple[tuple[str, int, int], ...]] = {}
         self._part_memo: dict[int, tuple[Mapping[str, int], tuple[str, ...]]] = {}
         self._candidate_memo: dict[_CandidateKey, list[_Candidate]] = {}
 
@@ -750,19 +760,32 @@ class Speller:
     def _suspects(self, part: str) -> tuple[tuple[str, int, int], ...]:
         """The words of ``part`` that need a closer look: not common, not domain, not quoted.
 
-        That depends on the paragraph alone, so it is remembered per paragraph.
+        That depends on the paragraph alone, so it is remembered per paragraph; a new
+        paragraph is looked at chunk by chunk, and what a chunk holds is remembered too.
         """
         known = self._suspect_memo.get(part)
         if known is None:
-            quoted = _quoted_spans(part)
-            quote_starts = [span[0] for span in quoted]
-            known = tuple(
-                (word, start, end)
-                for word, start, end in _tokenize_part(part)
-                if not self._always_fine(word) and not _inside(quoted, quote_starts, start, end)
-            )
+            found: list[tuple[str, int, int]] = []
+            for chunk in _CHUNK.finditer(part):
+                words = self._chunk_suspects(chunk.group())
+                if words:
+                    base = chunk.start()
+                    found.extend((word, base + start, base + end) for word, start, end in words)
+            if found:
+                quoted = _quoted_spans(part)
+                quote_starts = [span[0] for span in quoted]
+                found = [w for w in found if not _inside(quoted, quote_starts, w[1], w[2])]
+            known = tuple(found)
             if len(self._suspect_memo) < 50_000:
                 self._suspect_memo[part] = known
+        return known
+
+    def _chunk_suspects(self, chunk: str) -> tuple[tuple[str, int, int], ...]:
+        known = self._chunk_memo.get(chunk)
+        if known is None:
+            known = tuple(w for w in _chunk_words(chunk) if not self._always_fine(w[0]))
+            if len(self._chunk_memo) < 200_000:
+                self._chunk_memo[chunk] = known
         return known
 
     # A token may hold a possessive and hyphenated parts; each part is checked on its own.
