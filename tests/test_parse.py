@@ -213,6 +213,22 @@ def test_cutting_at_headings_parses_like_the_whole_page(parts: list[str]) -> Non
     assert absolute(_sections(text)) == absolute(whole)  # type: ignore[arg-type]
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(WIKI_PIECES, st.text(max_size=8)), max_size=40))
+def test_lines_are_the_newlines_before_each_heading_and_block(parts: list[str]) -> None:
+    """Lines are counted per cached section and added up per page; they must equal a count
+    over the whole text."""
+    text = "".join(parts)
+    for unit in parse_page(text).root.walk():
+        if unit.heading_span is not None:
+            assert unit.line == text.count("\n", 0, unit.heading_span.start) + 1
+        for block in unit.prose:
+            assert block.line == text.count("\n", 0, block.span.start) + 1
+        for bullet in unit.bullets:
+            line_start = text.rfind("\n", 0, bullet.span.start) + 1
+            assert bullet.line == text.count("\n", 0, line_start) + 1
+
+
 STRETCH_PIECES = st.sampled_from(
     [
         *["\n== H ==\n", "\n=", "=", "{{", "}}", "[[", "]]", "\n{|", "\n|}", "<!--", "-->"],

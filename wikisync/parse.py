@@ -195,15 +195,17 @@ def _match_rule(
     return title if parent_title.casefold() == children_of.strip().casefold() else None
 
 
-def _name_span(text: str, title_offsets: list[int], full_name: str) -> Span | None:
-    """Source range of the unit's name inside its heading, if it is contiguous there."""
-    at = text.rfind(full_name)
+@lru_cache(maxsize=8192)
+def _name_at(title: str, title_offsets: tuple[int, ...], full_name: str) -> tuple[int, int] | None:
+    """Where the unit's name stands in its heading's source (relative to the stretch), if
+    it is contiguous there."""
+    at = title.rfind(full_name)
     if at < 0 or not full_name:
         return None
     offsets = title_offsets[at : at + len(full_name)]
     if offsets[0] < 0 or offsets[-1] - offsets[0] != len(full_name) - 1:
         return None
-    return Span(start=offsets[0], end=offsets[-1] + 1)
+    return offsets[0], offsets[-1] + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +227,9 @@ class _Section:
     blocks: tuple[_BlockPiece, ...]
     words: Mapping[str, int]
     """How often each word (comparison form) stands in the blocks."""
+    heading_line: int
+    block_lines: tuple[int, ...]
+    """Lines of the heading and of each block, counted from 0 at the stretch's start."""
 
 
 @lru_cache(maxsize=4096)
@@ -249,6 +254,7 @@ def _parse_sections(source: str) -> tuple[_Section, ...]:
         pos += length
     if sections[0][1] == 0 and not sections[0][2] and len(sections) > 1:
         sections.pop(0)  # the text starts with a heading: no lead
+    index = LineIndex(source)
     out: list[_Section] = []
     for i, (own, body_start, nodes) in enumerate(sections):
         following = sections[i + 1][0] if i + 1 < len(sections) else None
@@ -257,7 +263,17 @@ def _parse_sections(source: str) -> tuple[_Section, ...]:
         words: Counter[str] = Counter()
         for block in blocks:
             words.update(folded_words(block.text))
-        out.append(_Section(own, body_start, body_end, tuple(blocks), dict(words)))
+        out.append(
+            _Section(
+                own,
+                body_start,
+                body_end,
+                tuple(blocks),
+                dict(words),
+                index.line(own.start) - 1 if own is not None else 0,
+                tuple(index.line(block.line_start) - 1 for block in blocks),
+            )
+        )
     return tuple(out)
 
 
@@ -416,7 +432,6 @@ def parse_page(
 ) -> OrgPage:
     """Parse wikitext into an ``OrgPage``; spans tile the source, so no byte is lost."""
     rules = _rules_key(conventions or Conventions())
-    index = LineIndex(text)
     root = Unit(
         kind=UnitKind.PAGE,
         name="",
@@ -427,7 +442,12 @@ def parse_page(
         body_span=Span(start=0, end=0),
     )
     stack: list[Unit] = [root]
+    first_line = 1  # the line the current stretch starts on
+    counted_to = 0
     for base, section in _sections(text):
+        if base != counted_to:
+            first_line += text.count("\n", counted_to, base)
+            counted_to = base
         heading = section.heading
         if heading is None:
             unit = root
@@ -436,24 +456,24 @@ def parse_page(
                 stack.pop()
             parent = stack[-1]
             kind, name, qualifier = _classify(heading.title, parent.title, rules)
-            start = base + heading.start
             unit = Unit(
                 kind=kind,
                 name=name,
                 qualifier=qualifier,
                 title=heading.title,
                 level=heading.level,
-                line=index.line(start),
-                heading_span=Span(start=start, end=base + heading.end),
+                line=first_line + section.heading_line,
+                heading_span=Span(start=base + heading.start, end=base + heading.end),
             )
             if kind not in (UnitKind.SECTION, UnitKind.PAGE):
-                offsets = [o + base if o >= 0 else -1 for o in heading.title_offsets]
-                unit.name_span = _name_span(heading.title, offsets, unit.full_name)
+                at = _name_at(heading.title, heading.title_offsets, unit.full_name)
+                if at is not None:
+                    unit.name_span = Span(start=base + at[0], end=base + at[1])
             parent.children.append(unit)
             stack.append(unit)
         unit.body_span = Span(start=base + section.body_start, end=base + section.body_end)
         unit.words = section.words
-        for block in section.blocks:
+        for block, line in zip(section.blocks, section.block_lines, strict=True):
             span = Span(start=base + block.start, end=base + block.end)
             if block.bullet:
                 unit.bullets.append(
@@ -462,7 +482,7 @@ def parse_page(
                         span=span,
                         relative=block.offsets,
                         base=base,
-                        line=index.line(base + block.line_start),
+                        line=first_line + line,
                         depth=block.depth,
                         marker=block.marker,
                     )
@@ -474,7 +494,7 @@ def parse_page(
                         span=span,
                         relative=block.offsets,
                         base=base,
-                        line=index.line(span.start),
+                        line=first_line + line,
                     )
                 )
     _close_spans(root, len(text))
