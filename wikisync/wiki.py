@@ -372,12 +372,13 @@ class WikiSession:
         """
         result = FetchResult()
         params = {
-            "prop": "revisions|info",
+            "prop": "revisions",
             "rvprop": "ids|timestamp|content|contentmodel",
             "rvslots": "main",
             "curtimestamp": "1",
         }
         pages = self._read_pages(titles, params, result)
+        self._mark_redirects(pages)
         for title in dict.fromkeys(titles):
             page = pages.get(result.normalized.get(title, title))
             outcome = self._revision_or_problem(title, page)
@@ -386,6 +387,28 @@ class WikiSession:
             else:
                 result.problems.append(outcome)
         return result
+
+    def _mark_redirects(self, pages: dict[str, dict[str, Any]]) -> None:
+        """Add the wiki's redirect flag to pages whose text could be a redirect.
+
+        Asking ``prop=info`` for every page made each read a fifth slower. A redirect's
+        text starts, after blanks, with the redirect magic word, which begins with "#" in
+        every language; only such pages (rare) are asked about, in one more request.
+        """
+        maybe = [
+            title
+            for title, page in pages.items()
+            if any(
+                str(slot.get("content", "")).lstrip()[:1] == "#"
+                for revision in page.get("revisions") or []
+                for slot in [revision.get("slots", {}).get("main", {})]
+            )
+        ]
+        if maybe:
+            info = self._read_pages(maybe, {"prop": "info"}, FetchResult())
+            for title, page in info.items():
+                if page.get("redirect") and title in pages:
+                    pages[title]["redirect"] = True
 
     def _revision_or_problem(
         self, title: str, page: dict[str, Any] | None
@@ -413,7 +436,7 @@ class WikiSession:
         model = slot.get("contentmodel") or page.get("contentmodel") or "wikitext"
         if model != "wikitext":
             return PageProblem(title, "content-model", f"content model is {model}, not wikitext")
-        size = max(int(page.get("length") or 0), len(text.encode("utf-8")))
+        size = len(text.encode("utf-8"))
         if size > self.max_page_bytes:
             return PageProblem(
                 title, "too-big", f"{size} bytes, over the limit of {self.max_page_bytes}"
