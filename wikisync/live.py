@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -91,6 +92,23 @@ def collector_paused() -> Iterator[None]:
 
 
 @contextmanager
+def reader_kept_responsive(interval: float = 0.0005) -> Iterator[None]:
+    """Let the reader thread take the interpreter lock within ``interval`` seconds.
+
+    Reading a batch takes dozens of socket reads, each of which gives up the lock and must
+    get it back from the checking thread; by default that thread keeps it for up to 5 ms
+    each time, so the reader fell behind and the check waited for pages. The interval is
+    process-wide and restored afterwards.
+    """
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(previous, interval))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
+@contextmanager
 def _progress(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
     """A ``tick`` to call once per page: a bar on stderr when asked, nothing otherwise."""
     if not enabled or total < 2:
@@ -104,15 +122,22 @@ def _progress(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
         yield lambda: bar.advance(task)
 
 
+FIRST_BATCH = 5
+"""Titles in the first read of a multi-batch check: enough to start checking at once."""
+
+
 def fetch_ahead(gateway: WikiGateway, titles: Sequence[str]) -> Iterator[FetchResult]:
     """Batches of revisions, the next one read while the caller checks the current one.
 
     One reader thread sends the requests, one at a time, so the wiki still sees serial
-    requests; checking (CPU) overlaps with waiting for the wiki (I/O). Errors reach the
-    caller in order; leaving early stops the reader after its current request.
+    requests; checking (CPU) overlaps with waiting for the wiki (I/O). The first batch is
+    small, so checking starts after a short request rather than a full one. Errors reach
+    the caller in order; leaving early stops the reader after its current request.
     """
     size = max(1, gateway.batch_size)
-    chunks = [titles[i : i + size] for i in range(0, len(titles), size)]
+    first = min(size, FIRST_BATCH) if len(titles) > size else size
+    chunks = [titles[:first]]
+    chunks += [titles[i : i + size] for i in range(first, len(titles), size)]
     if len(chunks) <= 1:
         yield gateway.fetch_revisions(list(titles))
         return
@@ -168,7 +193,11 @@ def check_live(
                 problems.append(PageResult(title=problem.title, source="wiki", problem=reason))
             yield from fetched.revisions
 
-    with _progress(progress, len(titles)) as tick, collector_paused():
+    with (
+        _progress(progress, len(titles)) as tick,
+        collector_paused(),
+        reader_kept_responsive(),
+    ):
         for revision in revisions():
             result.pages.append(context.check(revision))
             tick()
