@@ -113,6 +113,26 @@ def test_prefix_selects_many_pages(mediawiki: MediaWikiServer, tmp_path: Path) -
     assert len({len(p["findings"]) for p in data["pages"]}) == 1
 
 
+def test_many_pages_are_read_in_batches_after_a_short_first_read(
+    mediawiki: MediaWikiServer, tmp_path: Path
+) -> None:
+    """Checking starts after a 5-title read; then full batches of 50, each title once."""
+    seed = (PAGES / "seed.wikitext").read_text()
+    titles = [f"Org batch/{i:02d}" for i in range(60)]
+    mediawiki.import_pages({t: seed for t in titles})
+    mapping = write_mapping(tmp_path, mediawiki.api_url, pages='prefix: "Org batch/"')
+    since = len(mediawiki.api_requests())
+    result = run_cli("check", str(mapping), "--format", "json")  # anonymous: 50 a request
+    assert result.returncode == 1, result.stderr
+    reads = [q["params"]["titles"].split("|") for q in mediawiki.content_queries(since)]
+    # (the wiki's request log shortens long parameters, so the middle batch is seen by ends)
+    assert len(reads) == 3
+    assert reads[0] == titles[:5] and reads[1][0] == titles[5] and reads[2] == titles[55:]
+    data = json.loads(result.stdout)
+    assert [p["title"] for p in data["pages"]] == titles
+    assert len({json.dumps(p["findings"]) for p in data["pages"]}) == 1
+
+
 def test_import_restructure_gives_canonical_that_matches(
     mediawiki: MediaWikiServer, tmp_path: Path
 ) -> None:
