@@ -356,33 +356,10 @@ def _scan_stretch(stretch: str, state: _State) -> tuple[_State, bool]:
     Also says whether the stretch ends inside what may be a tag (``<div`` with its ``>``
     after the cut), which only a scan of the whole text can settle.
     """
-    comment, braces, brackets, tables, tags = state
-    for match in _SCAN.finditer(stretch):
-        token = match.group()
-        if comment:
-            comment = token != "-->"
-        elif token == "<!--":
-            comment = True
-        elif token == "{{":
-            braces += 1
-        elif token == "}}":
-            braces = max(0, braces - 1)
-        elif token == "[[":
-            brackets += 1
-        elif token == "]]":
-            brackets = max(0, brackets - 1)
-        elif token == "{|":
-            tables += 1
-        elif token == "|}":
-            tables = max(0, tables - 1)
-        elif token.startswith("<") and token != "-->":
-            name = match.group(2).lower()
-            if name in _VOID_TAGS or match.group(3):
-                continue
-            tags = max(0, tags - 1) if match.group(1) else tags + 1
+    after = _scan(stretch, state, None)
     last = stretch.rfind("<")
     tag_left_open = last >= 0 and ">" not in stretch[last:] and _TAG_START.match(stretch, last)
-    return (comment, braces, brackets, tables, tags), bool(tag_left_open)
+    return after, bool(tag_left_open)
 
 
 _TAG_START = re.compile(r"</?[A-Za-z]")
@@ -391,8 +368,14 @@ _TAG_START = re.compile(r"</?[A-Za-z]")
 def _scan_starts(text: str) -> list[int]:
     """``section_starts`` by one scan of the whole text."""
     starts = [0]
-    comment = False
-    braces = brackets = tables = tags = 0
+    _scan(text, _CLOSED, starts)
+    return starts
+
+
+def _scan(text: str, state: _State, starts: list[int] | None) -> _State:
+    """Follow the constructs ``text`` opens and closes, from ``state``; with ``starts``,
+    note each heading line that stands outside all of them."""
+    comment, braces, brackets, tables, tags = state
     for match in _SCAN.finditer(text):
         token = match.group()
         if comment:
@@ -412,14 +395,14 @@ def _scan_starts(text: str) -> list[int]:
         elif token == "|}":
             tables = max(0, tables - 1)
         elif token == "=":
-            if match.start() and not (braces or brackets or tables or tags):
+            if starts is not None and match.start() and not (braces or brackets or tables or tags):
                 starts.append(match.start())
         elif token.startswith("<") and token != "-->":
             name = match.group(2).lower()
             if name in _VOID_TAGS or match.group(3):
                 continue
             tags = max(0, tags - 1) if match.group(1) else tags + 1
-    return starts
+    return comment, braces, brackets, tables, tags
 
 
 def parse_page(
