@@ -74,7 +74,7 @@ import itertools
 import re
 import string
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple
 
@@ -469,13 +469,20 @@ def tokenize_words(text: str) -> list[tuple[str, int, int]]:
 
 @functools.lru_cache(maxsize=8192)
 def _tokenize_part(text: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple(_by_chunk(text, _chunk_words))
+
+
+def _by_chunk(
+    text: str, words_of: Callable[[str], tuple[tuple[str, int, int], ...]]
+) -> list[tuple[str, int, int]]:
+    """``words_of`` each whitespace-free chunk of ``text``, placed in the text."""
     words: list[tuple[str, int, int]] = []
     for chunk in _CHUNK.finditer(text):
-        found = _chunk_words(chunk.group())
+        found = words_of(chunk.group())
         if found:
             base = chunk.start()
             words.extend((word, base + start, base + end) for word, start, end in found)
-    return tuple(words)
+    return words
 
 
 @functools.lru_cache(maxsize=65536)
@@ -603,13 +610,11 @@ _CandidateKey = tuple[str, bool, bool, frozenset[tuple[str, int]]]
 """A word, whether it stands as a name or a compound part, and the page counts it reads."""
 
 
-def _form_counts(page_words: Mapping[str, int]) -> dict[str, int]:
-    """Word counts with possessives and compounds also counted as their owners and parts."""
-    counts: dict[str, int] = {}
-    for key, count in page_words.items():
-        for form in _forms(key):
-            counts[form] = counts.get(form, 0) + count
-    return counts
+def _occurrences(page_words: Mapping[str, int]) -> tuple[str, ...]:
+    """Each counted word as its forms (see ``_forms``), once per occurrence, for counting."""
+    return tuple(
+        form for key, count in page_words.items() for form in _forms(key) for _ in range(count)
+    )
 
 
 class _Page:
@@ -731,7 +736,7 @@ class Speller:
                 counted[key] = counted.get(key, 0) + 1
             page_words = counted
         if isinstance(page_words, Mapping):
-            counts = _form_counts(page_words)
+            counts = Counter(_occurrences(page_words))
         else:  # counted in C from each section's remembered forms
             counts = Counter(itertools.chain.from_iterable(map(self._part_forms, page_words)))
         page = _Page(counts, text)
@@ -741,20 +746,16 @@ class Speller:
         return slips
 
     def _part_forms(self, part: Mapping[str, int]) -> tuple[str, ...]:
-        """One section's words as forms (see ``_forms``), once per occurrence.
+        """``_occurrences`` of one section's words, remembered while the section recurs.
 
-        Remembered while the section recurs, keyed by identity: the parse hands out the
-        same mapping for a recurring section, and the entry keeps it alive, so its id is not
-        reused for another.
+        Keyed by identity: the parse hands out the same mapping for a recurring section,
+        and the entry keeps it alive, so no other mapping can have its id meanwhile.
         """
         known = self._part_memo.get(id(part))
-        if known is None or known[0] is not part:
+        if known is None:
             if len(self._part_memo) >= 8192:
                 del self._part_memo[next(iter(self._part_memo))]
-            forms = tuple(
-                form for key, count in part.items() for form in _forms(key) for _ in range(count)
-            )
-            known = self._part_memo[id(part)] = (part, forms)
+            known = self._part_memo[id(part)] = (part, _occurrences(part))
         return known[1]
 
     def _suspects(self, part: str) -> tuple[tuple[str, int, int], ...]:
@@ -765,12 +766,7 @@ class Speller:
         """
         known = self._suspect_memo.get(part)
         if known is None:
-            found: list[tuple[str, int, int]] = []
-            for chunk in _CHUNK.finditer(part):
-                words = self._chunk_suspects(chunk.group())
-                if words:
-                    base = chunk.start()
-                    found.extend((word, base + start, base + end) for word, start, end in words)
+            found = _by_chunk(part, self._chunk_suspects)
             if found:
                 quoted = _quoted_spans(part)
                 quote_starts = [span[0] for span in quoted]
