@@ -135,34 +135,29 @@ def diff_words(blocks: Sequence[TextBlock], expected_text: str, text: str) -> li
     b = folded_words(expected_text)
     if a == b:
         return []
-    if not blocks:
+    base = blocks[0].base if blocks else 0
+    if not blocks or any(block.base != base for block in blocks):  # nothing to place by
         return [diff for diff, _ in _differences(blocks, expected_text, text, a, b)]
-    base = blocks[0].base
     relatives = tuple(block.relative for block in blocks)
     # The parse cache hands out the same offset tuples for a recurring section, so their
-    # identities (kept alive by the entry, hence never reused) stand for their contents.
-    # The differences also read the characters around each block (spacing, punctuation).
+    # identities stand for their contents: the entry keeps them alive, so no other tuple
+    # can have those ids meanwhile. The differences also read the characters around each
+    # block (spacing, punctuation).
     key = (
         expected_text,
         tuple(map(id, relatives)),
         tuple(text[max(0, block.span.start - 1) : block.span.end + 1] for block in blocks),
     )
     known = _memo.get(key)
-    if known is None or any(x is not y for x, y in zip(known[0], relatives, strict=True)):
-        if any(block.base != base for block in blocks):
-            return [diff for diff, _ in _differences(blocks, expected_text, text, a, b)]
+    if known is None:
         found = _differences(blocks, expected_text, text, a, b)
-        shifted = [(_shift(diff, -base), index) for diff, index in found]
         if len(_memo) >= _MEMO_SIZE:
             del _memo[next(iter(_memo))]
-        known = _memo[key] = (relatives, shifted)
+        relative = [(_placed(diff, -base, diff.line), index) for diff, index in found]
+        known = _memo[key] = (relatives, relative)
     return [
         _placed(diff, base, blocks[index].line if index >= 0 else 0) for diff, index in known[1]
     ]
-
-
-def _shift(diff: TextDifference, by: int) -> TextDifference:
-    return _placed(diff, by, diff.line)
 
 
 def _placed(diff: TextDifference, by: int, line: int) -> TextDifference:
