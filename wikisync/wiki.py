@@ -107,6 +107,13 @@ def _sendable(title: str) -> bool:
     return bool(title.strip()) and "|" not in title
 
 
+def _main_slot(page: Mapping[str, Any]) -> dict[str, Any]:
+    """The main slot of a read page's latest revision (empty when it has none)."""
+    revisions = page.get("revisions") or []
+    slot = revisions[-1].get("slots", {}).get("main", {}) if revisions else {}
+    return slot if isinstance(slot, dict) else {}
+
+
 def _norm_ns(name: str) -> str:
     return name.replace("_", " ").strip().casefold()
 
@@ -398,11 +405,7 @@ class WikiSession:
         maybe = [
             title
             for title, page in pages.items()
-            if any(
-                str(slot.get("content", "")).lstrip()[:1] == "#"
-                for revision in page.get("revisions") or []
-                for slot in [revision.get("slots", {}).get("main", {})]
-            )
+            if str(_main_slot(page).get("content", "")).lstrip()[:1] == "#"
         ]
         if maybe:
             info = self._read_pages(maybe, {"prop": "info"}, FetchResult())
@@ -424,7 +427,7 @@ class WikiSession:
         if page.get("missing"):
             return PageProblem(title, "missing", "the page does not exist")
         revisions = page.get("revisions") or []
-        slot = revisions[-1].get("slots", {}).get("main", {}) if revisions else {}
+        slot = _main_slot(page)
         text = slot.get("content")
         if page.get("redirect"):
             found = _REDIRECT_TARGET.search(text or "")
