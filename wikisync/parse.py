@@ -94,13 +94,16 @@ def _piece(
     plain: PlainText, fallback: int, *, bullet: bool = False, line_start: int = 0, markers: str = ""
 ) -> _BlockPiece:
     norm = normalize_space(plain)
-    known = [o for o in norm.offsets if o >= 0]
-    start = known[0] if known else fallback
-    end = known[-1] + 1 if known else fallback
+    offsets = norm.offsets
+    start = next((o for o in offsets if o >= 0), -1)
+    if start < 0:
+        start = end = fallback
+    else:
+        end = next(o for o in reversed(offsets) if o >= 0) + 1
     return _BlockPiece(
         bullet,
         norm.text,
-        tuple(norm.offsets),
+        tuple(offsets),
         start,
         end,
         line_start if bullet else start,

@@ -29,8 +29,11 @@ def tokenize(text: str) -> tuple[Token, ...]:
 
 @lru_cache(maxsize=8192)
 def folded_words(text: str) -> tuple[str, ...]:
-    """The comparison forms of the words of ``text`` (cached like ``tokenize``)."""
-    return tuple(fold(token.text) for token in tokenize(text))
+    """The comparison forms of the words of ``text`` (cached like ``tokenize``).
+
+    Found without positions: counting a new section's words is a part of parsing it.
+    """
+    return tuple(map(fold, _WORD.findall(text)))
 
 
 @lru_cache(maxsize=65536)
