@@ -683,6 +683,7 @@ class Speller:
         self._fine: dict[str, bool] = {}
         self._suspect_memo: dict[str, tuple[tuple[str, int, int], ...]] = {}
         self._pool_memo: dict[str, frozenset[str]] = {}
+        self._near_memo: dict[str, frozenset[str]] = {}
         self._chunk_memo: dict[str, tuple[tuple[str, int, int], ...]] = {}
         self._part_memo: dict[int, tuple[Mapping[str, int], tuple[str, ...]]] = {}
         self._candidate_memo: dict[_CandidateKey, list[_Candidate]] = {}
@@ -1041,15 +1042,23 @@ class Speller:
             real_word=True,
         )
 
-    def _vocabulary_near(self, low: str) -> set[str]:
-        """Vocabulary words one edit from ``low``, found through the deletion index."""
-        keys = {low[:i] + low[i + 1 :] for i in range(len(low))}
-        keys.add(low)
-        near: set[str] = set()
-        for key in keys:
-            near.update(self._vocabulary_deletions.get(key, ()))
-        near.discard(low)
-        return {v for v in near if _distance(low, v, 1) <= 1}
+    def _vocabulary_near(self, low: str) -> frozenset[str]:
+        """Vocabulary words one edit from ``low``, found through the deletion index.
+
+        Remembered per word: the same rare words recur on every page of a family.
+        """
+        known = self._near_memo.get(low)
+        if known is None:
+            keys = {low[:i] + low[i + 1 :] for i in range(len(low))}
+            keys.add(low)
+            near: set[str] = set()
+            for key in keys:
+                near.update(self._vocabulary_deletions.get(key, ()))
+            near.discard(low)
+            known = frozenset(v for v in near if _distance(low, v, 1) <= 1)
+            if len(self._near_memo) < 50_000:
+                self._near_memo[low] = known
+        return known
 
     def _slip(
         self, word: str, start: int, suggestions: list[str], *, fixable: bool, real_word: bool
