@@ -141,11 +141,11 @@ def _match(page: list[_PageEntry], canon: list[_CanonEntry]) -> dict[int, int]:
     """canonical index -> page index; exact (case-insensitive) first, then near names."""
     matched: dict[int, int] = {}
     used: set[int] = set()
+    page_keys = [(p.unit.kind.value, _key(p.unit.full_name)) for p in page]
     for ci, c in enumerate(canon):
-        for pi, p in enumerate(page):
-            if pi in used or p.unit.kind.value != c.unit.kind:
-                continue
-            if _key(p.unit.full_name) == _key(c.unit.full_name):
+        wanted = (c.unit.kind, _key(c.unit.full_name))
+        for pi, key in enumerate(page_keys):
+            if pi not in used and key == wanted:
                 matched[ci] = pi
                 used.add(pi)
                 break

@@ -424,8 +424,8 @@ def parse_page(
         title=title,
         level=0,
         line=1,
-        span=Span(start=0, end=len(text)),
-        body_span=Span(start=0, end=0),
+        span=Span(0, len(text)),
+        body_span=Span(0, 0),
     )
     stack: list[Unit] = [root]
     first_line = 1  # the line the current stretch starts on
@@ -449,18 +449,18 @@ def parse_page(
                 title=heading.title,
                 level=heading.level,
                 line=first_line + section.heading_line,
-                heading_span=Span(start=base + heading.start, end=base + heading.end),
+                heading_span=Span(base + heading.start, base + heading.end),
             )
             if kind not in (UnitKind.SECTION, UnitKind.PAGE):
                 at = _name_at(heading.title, heading.title_offsets, unit.full_name)
                 if at is not None:
-                    unit.name_span = Span(start=base + at[0], end=base + at[1])
+                    unit.name_span = Span(base + at[0], base + at[1])
             parent.children.append(unit)
             stack.append(unit)
-        unit.body_span = Span(start=base + section.body_start, end=base + section.body_end)
+        unit.body_span = Span(base + section.body_start, base + section.body_end)
         unit.words = section.words
         for block, line in zip(section.blocks, section.block_lines, strict=True):
-            span = Span(start=base + block.start, end=base + block.end)
+            span = Span(base + block.start, base + block.end)
             if block.bullet:
                 unit.bullets.append(
                     Bullet(
@@ -493,5 +493,5 @@ def _close_spans(unit: Unit, end: int) -> None:
         nxt = unit.children[i + 1].heading_span if i + 1 < len(unit.children) else None
         child_end = nxt.start if nxt is not None else end
         assert child.heading_span is not None
-        child.span = Span(start=child.heading_span.start, end=child_end)
+        child.span = Span(child.heading_span.start, child_end)
         _close_spans(child, child_end)
