@@ -27,29 +27,14 @@ import mwparserfromhell
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from live_check import variants  # noqa: E402
+from live_check import clear_caches, variants  # noqa: E402
 
-from wikisync import compare as compare_module  # noqa: E402
-from wikisync import parse as parse_module  # noqa: E402
-from wikisync import spelling, textdiff, words  # noqa: E402
 from wikisync.compare import compare  # noqa: E402
 from wikisync.mapping import load_mapping  # noqa: E402
 from wikisync.model import Revision  # noqa: E402
 from wikisync.pipeline import CheckContext  # noqa: E402
 
 MAPPING = ROOT / "mappings" / "miraheze" / "mapping.yaml"
-CACHED_MODULES = (parse_module, compare_module, textdiff, words, spelling)
-
-
-def clear_caches(context: CheckContext) -> None:
-    """Forget every memo, as a fresh process would (the dictionary stays loaded)."""
-    for module in CACHED_MODULES:
-        for name, value in vars(module).items():
-            if name != "_lexicon" and callable(getattr(value, "cache_clear", None)):
-                value.cache_clear()
-    speller = context.speller
-    if speller is not None:
-        speller._fine.clear()  # type: ignore[attr-defined]
 
 
 def cpu(func: Callable[[], object]) -> float:
