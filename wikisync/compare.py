@@ -109,32 +109,44 @@ class _CanonEntry:
     siblings: list[CanonicalUnit]
 
 
+# The walks below are plain recursive functions, not closures: a nested function that calls
+# itself is a reference cycle, which only the cycle collector frees, once per page.
 def _page_entries(page: OrgPage) -> list[_PageEntry]:
     out: list[_PageEntry] = []
-
-    def visit(unit: Unit, path: list[str], parent: Unit | None) -> None:
-        for child in unit.children:
-            child_path = [*path, child.title]
-            if child.kind in STRUCTURAL:
-                out.append(_PageEntry(child, child_path, parent))
-                visit(child, child_path, child)
-            else:
-                visit(child, child_path, parent)
-
-    visit(page.root, [], None)
+    _visit_page(page.root, [], None, out)
     return out
+
+
+def _visit_page(unit: Unit, path: list[str], parent: Unit | None, out: list[_PageEntry]) -> None:
+    for child in unit.children:
+        child_path = [*path, child.title]
+        if child.kind in STRUCTURAL:
+            out.append(_PageEntry(child, child_path, parent))
+            _visit_page(child, child_path, child, out)
+        else:
+            _visit_page(child, child_path, parent, out)
 
 
 def _canon_entries(org: CanonicalOrg) -> list[_CanonEntry]:
     out: list[_CanonEntry] = []
-
-    def visit(units: list[CanonicalUnit], parent: CanonicalUnit | None) -> None:
-        for unit in units:
-            out.append(_CanonEntry(unit, parent, units))
-            visit(unit.children, unit)
-
-    visit(org.units, None)
+    _visit_canon(org.units, None, out)
     return out
+
+
+def _visit_canon(
+    units: list[CanonicalUnit], parent: CanonicalUnit | None, out: list[_CanonEntry]
+) -> None:
+    for unit in units:
+        out.append(_CanonEntry(unit, parent, units))
+        _visit_canon(unit.children, unit, out)
+
+
+def _unit_paths(unit: Unit, path: list[str], out: dict[int, list[str]]) -> None:
+    """The heading path of every unit below ``unit``, by the unit's id."""
+    for child in unit.children:
+        child_path = [*path, child.title]
+        out.setdefault(id(child), child_path)
+        _unit_paths(child, child_path, out)
 
 
 def _match(page: list[_PageEntry], canon: list[_CanonEntry]) -> dict[int, int]:
@@ -460,14 +472,7 @@ class _Comparison:
     def spelling(self, covered: set[int]) -> None:
         assert self.speller is not None
         paths = {id(e.unit): e.path for e in self.page_entries}
-
-        def path_of(unit: Unit, path: list[str]) -> None:
-            for child in unit.children:
-                child_path = [*path, child.title]
-                paths.setdefault(id(child), child_path)
-                path_of(child, child_path)
-
-        path_of(self.page.root, [])
+        _unit_paths(self.page.root, [], paths)
         # one call for the whole page: the checker prepares the page's words only once
         texts: list[str] = []
         starts: list[int] = []
