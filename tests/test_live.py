@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from wikisync.canonical import load_canonical
+from wikisync.live import check_live, collector_paused
 from wikisync.mapping import load_mapping
 from wikisync.pipeline import CheckContext
+from wikisync.wiki import WikiSession
 
 from .clirun import run_cli
 from .mediawiki_server import MediaWikiServer
@@ -193,3 +197,39 @@ def test_import_refuses_to_overwrite(mediawiki: MediaWikiServer, tmp_path: Path)
     )
     assert missing.returncode == 2
     assert "Nope" in missing.stderr
+
+
+def test_live_check_leaves_no_reference_cycles(mediawiki: MediaWikiServer, tmp_path: Path) -> None:
+    """What a check leaves is frozen out of the collector's way; that is safe only because
+    a check makes no reference cycles (each would be kept until unfrozen)."""
+    seed = (PAGES / "seed.wikitext").read_text()
+    titles = [f"Org cycles/{i:02d}" for i in range(8)]
+    mediawiki.import_pages(
+        {t: seed.replace("Nominated", f"Nominated ({i})", 1) for i, t in enumerate(titles)}
+    )
+    mapping = write_mapping(tmp_path, mediawiki.api_url, pages='prefix: "Org cycles/"')
+    context = CheckContext(load_mapping(mapping))
+    session = WikiSession.connect(mediawiki.api_url, contact="tests@example.org")
+    gc.collect()
+    frozen_before = gc.get_freeze_count()
+    result = check_live(context, gateway=session)
+    assert [page.title for page in result.pages] == titles
+    assert all(page.findings for page in result.pages)
+    assert gc.get_freeze_count() > frozen_before
+    gc.unfreeze()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        found = gc.collect()
+        kinds = Counter(type(o).__name__ for o in gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert found == 0, kinds.most_common(10)
+
+
+def test_nothing_is_frozen_after_an_error() -> None:
+    gc.unfreeze()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("a failed read")
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
