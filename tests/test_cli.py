@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -9,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from wikisync.cli import cli
+from wikisync.model import Finding
+from wikisync.pipeline import CheckResult, PageResult
+from wikisync.report import render_text
 
 from .clirun import run_cli
 
@@ -28,6 +32,36 @@ def test_offline_check_of_the_bundled_page() -> None:
     assert out.index("Nominated Director") < out.index("respresents")
     assert "\x1b[" not in out  # no colour codes when piped
     assert result.stderr == ""
+
+
+def test_text_report_reads_the_same_with_and_without_colour() -> None:
+    """Tabs become spaces as on a terminal (to the next multiple of 8), and the coloured
+    report is the plain one with colour codes around the parts."""
+    finding = Finding(
+        kind="typo",
+        path=["Team: A"],
+        message='"a\tb" looks like a typo',
+        line=2,
+        fixable=True,
+        basis="dictionary",
+    )
+    result = CheckResult(
+        mapping=Path("m.yaml"),
+        pages=[PageResult(title="T", source="wiki", revid=3, findings=[finding])],
+    )
+    plain, coloured = io.StringIO(), io.StringIO()
+    render_text(result, plain, color=False)
+    render_text(result, coloured, color=True)
+    assert plain.getvalue() == (
+        "T (revision 3)\n"
+        "  1 finding: 1 typo (1 fixable by publish)\n"
+        "\n"
+        "  Team: A\n"
+        '    line    2  typo                "a   b" looks like a typo  (dictionary)  [fixable]\n'
+        "\n"
+    )
+    assert "\x1b[33mtypo" in coloured.getvalue()
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured.getvalue()) == plain.getvalue()
 
 
 def test_json_report_is_the_contract() -> None:

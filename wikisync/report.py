@@ -72,11 +72,9 @@ def render_text(result: CheckResult, stream: IO[str], *, color: bool | None = No
     )
     report = Text()
 
-    def line(text: str = "", style: str = "") -> Text:
-        row = Text(text, style=style)
-        report.append_text(row)
+    def line(text: str = "", style: str = "") -> None:
+        report.append(text, style=style)
         report.append("\n")
-        return row
 
     for page in result.pages:
         line(_page_header(page), "bold")
@@ -107,6 +105,7 @@ def render_text(result: CheckResult, stream: IO[str], *, color: bool | None = No
     if len(result.pages) > 1:
         line(f"{len(result.pages)} pages: {summary(total)}", "bold")
     if console.color_system is None:  # no colours: the plain text is the whole report
+        report.expand_tabs(console.tab_size)  # as printing does
         stream.write(report.plain)
     else:
         console.print(report, end="")
