@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from wikisync.canonical import load_canonical
-from wikisync.live import check_live, collector_paused
+from wikisync.live import check_live
 from wikisync.mapping import load_mapping
 from wikisync.pipeline import CheckContext
 from wikisync.wiki import WikiSession
 
+from .cache_state import clear_caches
 from .clirun import run_cli
 from .mediawiki_server import MediaWikiServer
 
@@ -216,6 +217,8 @@ def test_live_check_leaves_no_reference_cycles(mediawiki: MediaWikiServer, tmp_p
     assert [page.title for page in result.pages] == titles
     assert all(page.findings for page in result.pages)
     assert gc.get_freeze_count() > frozen_before
+    del result, context  # and with the caches: cycles inside kept objects become garbage
+    clear_caches()
     gc.unfreeze()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
@@ -225,11 +228,3 @@ def test_live_check_leaves_no_reference_cycles(mediawiki: MediaWikiServer, tmp_p
         gc.set_debug(0)
         gc.garbage.clear()
     assert found == 0, kinds.most_common(10)
-
-
-def test_nothing_is_frozen_after_an_error() -> None:
-    gc.unfreeze()
-    with pytest.raises(RuntimeError), collector_paused():
-        raise RuntimeError("a failed read")
-    assert gc.get_freeze_count() == 0
-    assert gc.isenabled()

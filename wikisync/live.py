@@ -26,7 +26,6 @@ from .wiki import FetchResult, WikiGateway, WikiSession, credentials_from_env_or
 
 __all__ = [
     "check_live",
-    "collect_frozen",
     "default_contact",
     "import_page",
     "open_session",
@@ -81,11 +80,12 @@ def collector_paused() -> Iterator[None]:
 
     A check allocates many small objects and no reference cycles (a test holds it to
     that), yet the collector walks every tracked object, including the cached parses: a
-    third of a check's time while it ran, and 0.05-0.1 s in one go at the first allocation
-    after a check of 500 pages. So what a check leaves is frozen (``gc.freeze``): objects
-    still go when their last reference does, the collector just stops walking them. A
-    long-running process that checks again and again hands them back while idle
-    (``collect_frozen``). After an error nothing is frozen: a traceback is a cycle.
+    third of a check's time while it ran, and, once re-enabled, one long walk over all a
+    check of many pages made. So after a check the process's objects are frozen
+    (``gc.freeze``): they still go when their last reference does, the collector just
+    stops walking them. Cycles made before the check are frozen too and kept; a
+    long-running caller that checks again and again can hand everything back with
+    ``gc.unfreeze()`` while idle. After an error nothing is frozen: a traceback is a cycle.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -95,13 +95,6 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def collect_frozen() -> None:
-    """Give frozen objects back to the cycle collector and collect: for idle moments of a
-    long-running process, so cycles other code made between checks are not kept."""
-    gc.unfreeze()
-    gc.collect()
 
 
 @contextmanager
