@@ -20,17 +20,20 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import mwparserfromhell
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests"))
 
-from live_check import clear_caches, variants  # noqa: E402
+from cache_state import clear_caches  # noqa: E402
+from live_check import variants  # noqa: E402
 
 from wikisync.compare import compare  # noqa: E402
-from wikisync.mapping import load_mapping  # noqa: E402
+from wikisync.mapping import Mapping, load_mapping  # noqa: E402
 from wikisync.model import Revision  # noqa: E402
 from wikisync.pipeline import CheckContext  # noqa: E402
 
@@ -43,14 +46,21 @@ def cpu(func: Callable[[], object]) -> float:
     return time.process_time() - start
 
 
+def fresh_context(mapping: Mapping) -> CheckContext:
+    """A context as a new process has it: empty caches, the dictionary loaded."""
+    clear_caches()
+    context = CheckContext(mapping)
+    context.prepare()
+    return context
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--pages", type=int, default=500)
     args = parser.parse_args()
 
-    context = CheckContext(load_mapping(MAPPING))
-    context.prepare()
+    mapping = load_mapping(MAPPING)
     snapshot = Revision(
         title="Tech:Organisation",
         text=MAPPING.with_name("snapshots").joinpath("Tech_Organisation.wikitext").read_text(),
@@ -60,17 +70,17 @@ def main() -> None:
     bare = parse = structure = full = 0.0
     for _ in range(args.repeat):
         bare += cpu(lambda: mwparserfromhell.parse(snapshot.text))
-        clear_caches(context)
-        parse += cpu(lambda: context.parse(snapshot))
+        context = fresh_context(mapping)
+        parse += cpu(partial(context.parse, snapshot))
         page = context.parse(snapshot)
-        clear_caches(context)
-        structure += cpu(lambda p=page: compare(p, context.canonical, options=context.options))
-        clear_caches(context)
-        full += cpu(lambda: context.check(snapshot))
+        context = fresh_context(mapping)
+        structure += cpu(partial(compare, page, context.canonical, options=context.options))
+        context = fresh_context(mapping)
+        full += cpu(partial(context.check, snapshot))
     rows_cold = [x / args.repeat for x in (bare, parse, structure, full - parse - structure, full)]
 
     # family: many distinct pages, each checked once
-    clear_caches(context)
+    context = fresh_context(mapping)
     revisions = [Revision(title=t, text=x) for t, x in variants(args.pages).items()]
     bare_f = cpu(lambda: [mwparserfromhell.parse(r.text) for r in revisions])
     full_f = cpu(lambda: [context.check(r) for r in revisions])

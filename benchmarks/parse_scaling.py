@@ -12,43 +12,27 @@ parse both are close to the growth in size.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 import mwparserfromhell
 
-from wikisync import parse as parse_module
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from cache_state import clear_caches
+from generated_pages import organisation_text
+
 from wikisync.parse import parse_page
-
-
-def organisation_text(size: int) -> str:
-    """Organisation-like wikitext of at least ``size`` characters."""
-    parts: list[str] = []
-    total = number = 0
-    while total < size:
-        number += 1
-        block = (
-            f"== Team: Team {number}, Site Reliability Engineering ==\n"
-            f"The team {number} looks after [[Tech:Server {number}|server {number}]] and its "
-            "backups, monitoring and on-call rota.{{citation needed}}\n\n"
-            f"=== Position: Engineering Manager, Team {number} ===\n"
-            f"The Engineering Manager of team {number} leads the team and ensures:\n"
-            "* appropriate task management for the team's tasks,\n"
-            "* goals are met and kept on track,\n"
-            "** including the ones set by the <b>Director</b>.\n\n"
-        )
-        parts.append(block)
-        total += len(block)
-    return "".join(parts)
 
 
 def best_cpu(run: Callable[[], object], repeat: int) -> float:
     """Best CPU time of ``repeat`` runs, each from empty parse caches."""
     times = []
     for _ in range(repeat):
-        parse_module._parse_sections.cache_clear()
-        parse_module._scan_stretch.cache_clear()
+        clear_caches()
         start = time.process_time()
         run()
         times.append(time.process_time() - start)

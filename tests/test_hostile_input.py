@@ -33,6 +33,7 @@ from wikisync.cli import cli
 from wikisync.parse import parse_page
 
 from .clirun import run_cli
+from .generated_pages import organisation_text
 from .mediawiki_server import MediaWikiServer
 from .test_publish import mapping_for, revision_count
 
@@ -286,28 +287,6 @@ def test_bad_network_settings_are_input_errors(tmp_path: Path, name: str, value:
 # -- page files ---------------------------------------------------------------------------
 
 
-def _organisation_text(size: int) -> str:
-    """Organisation-like wikitext of at least ``size`` characters (numbered teams)."""
-    parts: list[str] = []
-    total = 0
-    number = 0
-    while total < size:
-        number += 1
-        block = (
-            f"== Team: Team {number}, Site Reliability Engineering ==\n"
-            f"The team {number} looks after [[Tech:Server {number}|server {number}]] and its "
-            "backups, monitoring and on-call rota.{{citation needed}}\n\n"
-            f"=== Position: Engineering Manager, Team {number} ===\n"
-            f"The Engineering Manager of team {number} leads the team and ensures:\n"
-            "* appropriate task management for the team's tasks,\n"
-            "* goals are met and kept on track,\n"
-            "** including the ones set by the <b>Director</b>.\n\n"
-        )
-        parts.append(block)
-        total += len(block)
-    return "".join(parts)
-
-
 @dataclass(frozen=True)
 class BadPage:
     name: str
@@ -341,7 +320,7 @@ def _folder(folder: Path) -> Path:
 
 SEED_LINES = SEED.encode().split(b"\n")
 BAD_PAGES = [
-    BadPage("10mb", _page(_organisation_text(10 * 1024 * 1024).encode()), "too big"),
+    BadPage("10mb", _page(organisation_text(10 * 1024 * 1024).encode()), "too big"),
     BadPage("nul-line-40", _page(b"\n".join([*SEED_LINES[:39], b"a\x00b", b"end"])), "binary", 40),
     BadPage("utf-16", _page(SEED.encode("utf-16")), "binary", 1),
     BadPage("utf-32", _page(SEED.encode("utf-32")), "binary", 1),
@@ -379,7 +358,7 @@ def test_bad_page_file_is_refused(tmp_path: Path, case: BadPage) -> None:
 def test_bad_inputs_through_the_real_command(tmp_path: Path) -> None:
     """The same refusals from a separate process: exit 2, one line, nothing written."""
     mapping = _mapping(MAPPING)(tmp_path)
-    big = _page(_organisation_text(10 * 1024 * 1024).encode())(tmp_path)
+    big = _page(organisation_text(10 * 1024 * 1024).encode())(tmp_path)
     for args, words in [
         (["check", str(HOSTILE / "alias-bomb.yaml"), "--offline"], "aliases expanded"),
         (["check", str(mapping), "--page-file", "/dev/zero"], "not a regular file"),
@@ -539,7 +518,7 @@ def test_parsing_reads_each_character_a_bounded_number_of_times(
     """Parsing stays linear in page size: the tokenizer and the heading-cut scan each see a
     character once (twice when a cut has to fall back to the whole text), however many
     sections the page has. Counted, not timed; benchmarks/parse_scaling.py prints times."""
-    text = _organisation_text(400_000)
+    text = organisation_text(400_000)
     for cached in (parse_module._parse_sections, parse_module._scan_stretch):
         cached.cache_clear()
     tokenized: list[int] = []
@@ -564,9 +543,9 @@ def test_parsing_reads_each_character_a_bounded_number_of_times(
     scanned.clear()
     assert parse_page(text).units() == page.units()
     assert tokenized == [] and scanned == []  # unchanged sections are not read again
-    scanned.clear()
     with_tag_across_cut = text.replace("== Team: Team 7,", "<div\n== Team: Team 7,", 1)
     parse_page(with_tag_across_cut)
+    assert len(with_tag_across_cut) in scanned  # the cut fell back to a whole-text scan
     assert sum(scanned) <= 2 * len(with_tag_across_cut)
 
 
@@ -590,7 +569,7 @@ def wiki_pages(mediawiki: MediaWikiServer) -> dict[str, int]:
             "Hostile/Target": SEED,
             "Hostile/Redirect": "#REDIRECT [[Hostile/Target]]",
             "MediaWiki:Common.css": "body { color: #222; }",
-            "Hostile/Big": _organisation_text(100_000),
+            "Hostile/Big": organisation_text(100_000),
             "Hostile/RTL": (HOSTILE / "rtl.wikitext").read_text(encoding="utf-8"),
         }
     )
