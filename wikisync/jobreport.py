@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import IO
 
+from .atomicfile import write_text_atomically
 from .errors import InputError, WikiError
 from .jobsfile import JobsFile, JobSpec
 from .pipeline import CheckResult, PageResult
@@ -133,14 +132,7 @@ def _write_file(path: Path, text: str) -> bool:
         if path.is_file() and path.read_text(encoding="utf-8") == text:
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomically(path, text)
     except (OSError, UnicodeDecodeError) as exc:
         message = f"cannot write the report: {getattr(exc, 'strerror', None) or exc}"
         raise InputError(message, source=str(path)) from None

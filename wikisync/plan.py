@@ -12,8 +12,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import __version__
+from .atomicfile import write_text_atomically
 from .edit import apply_findings
 from .errors import InputError
 from .mapping import Conventions
@@ -277,16 +276,8 @@ def plan_page(
 def save_plan(plan: EditPlan, path: Path) -> None:
     """Write the plan as JSON, atomically: a reader never sees half a plan."""
     data = plan.model_dump_json(indent=2) + "\n"
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomically(path, data)
     except OSError as exc:
         raise InputError(f"cannot write plan: {exc.strerror or exc}", source=str(path)) from None
 
