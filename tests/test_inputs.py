@@ -70,6 +70,7 @@ BAD_MAPPINGS = [
         "exactly one of",
     ),
     ("not-a-mapping.yaml", "- just\n- a list\n", 1, "YAML mapping"),
+    ("path-key.yaml", GOOD_MAPPING + "path: elsewhere.yaml\n", 10, "unknown key 'path'"),
 ]
 
 

@@ -16,7 +16,7 @@ from typing import Literal, NamedTuple, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import InputError
-from .yamlsource import LocatedYaml, load_model
+from .yamlsource import LocatedYaml, load_model_with_path
 
 __all__ = [
     "REPORT_FORMATS",
@@ -185,10 +185,7 @@ class JobsFile(_Strict):
 def load_jobs(path: Path) -> JobsFile:
     """Load and validate a jobs file; every problem is an InputError naming file and line."""
     located = LocatedYaml(path)
-    if isinstance(located.data, dict) and "path" in located.data:
-        raise InputError("unknown key 'path'", source=str(path), line=located.line_of(("path",)))
-    loaded = load_model(JobsFile, located, what="jobs file")
-    loaded = loaded.model_copy(update={"path": path})
+    loaded = load_model_with_path(JobsFile, located, what="jobs file")
     seen: dict[str, int] = {}
     for index, job in enumerate(loaded.jobs):
         line = located.line_of(("jobs", index, "name"))

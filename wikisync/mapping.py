@@ -13,7 +13,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import InputError
-from .yamlsource import LocatedYaml, load_model
+from .yamlsource import LocatedYaml, load_model_with_path
 
 __all__ = [
     "FIXABLE_KINDS",
@@ -152,10 +152,7 @@ class Mapping(_Strict):
 def load_mapping(path: Path) -> Mapping:
     """Load and validate a mapping; every problem is an InputError naming file and line."""
     located = LocatedYaml(path)
-    if isinstance(located.data, dict) and "path" in located.data:
-        raise InputError("unknown key 'path'", source=str(path), line=located.line_of(("path",)))
-    mapping = load_model(Mapping, located, what="mapping")
-    mapping = mapping.model_copy(update={"path": path})
+    mapping = load_model_with_path(Mapping, located, what="mapping")
     for key in ("canonical", "snapshot"):
         value = getattr(mapping, key)
         if value is not None and not mapping.resolve(value).is_file():

@@ -193,3 +193,16 @@ def load_model(model: type[M], located: LocatedYaml, *, what: str = "document") 
         if more:
             message += f" (and {more} more problem{'s' if more > 1 else ''})"
         raise InputError(message, source=str(located.path), line=line) from None
+
+
+def load_model_with_path(model: type[M], located: LocatedYaml, *, what: str) -> M:
+    """``load_model`` for a model whose ``path`` field says where it was read from.
+
+    ``path`` is never a key of the file itself: a file that writes one is refused.
+    """
+    if isinstance(located.data, dict) and "path" in located.data:
+        raise InputError(
+            "unknown key 'path'", source=str(located.path), line=located.line_of(("path",))
+        )
+    loaded = load_model(model, located, what=what)
+    return loaded.model_copy(update={"path": located.path})
